@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every map of the forwarding program, declared once. All are pinned by
+ * xlbd under XLB_PIN_ROOT/<name>/abi<N>/ and written only by xlbd; the
+ * program writes the flow table and the counters.
+ */
+#ifndef XLB_BPF_MAPS_H
+#define XLB_BPF_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <xlb/abi.h>
+
+/* IPv4 VIP addresses → per-protocol shortcuts (written by xlbd). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XLB_MAX_VIP_ADDRS);
+	__type(key, __be32);
+	__type(value, struct xlb_vip_addr);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} vip_addrs4 SEC(".maps");
+
+/* IPv6 VIP addresses → per-protocol shortcuts (written by xlbd). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XLB_MAX_VIP_ADDRS);
+	__type(key, struct xlb_in6);
+	__type(value, struct xlb_vip_addr);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} vip_addrs6 SEC(".maps");
+
+/* (address, port, protocol) → VIP id and mode (written by xlbd). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XLB_MAX_VIPS);
+	__type(key, struct xlb_vip_key);
+	__type(value, struct xlb_vip);
+} vips SEC(".maps");
+
+/* VIP id → its Maglev ring: an inner array with one element holding the whole
+ * ring; xlbd swaps a whole ring in one update of the outer slot. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, XLB_MAX_VIPS);
+	__type(key, __u32);
+	__array(
+		values, struct {
+			__uint(type, BPF_MAP_TYPE_ARRAY);
+			__uint(max_entries, 1);
+			__type(key, __u32);
+			__uint(value_size, sizeof(struct xlb_ring));
+		});
+} rings SEC(".maps");
+
+/* Backend id → address, state, generation (written by xlbd). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XLB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct xlb_backend);
+} backends SEC(".maps");
+
+/* Client 5-tuple → backend id + generation (written by the program). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XLB_FLOW_ENTRIES);
+	__type(key, struct xlb_flow_key);
+	__type(value, struct xlb_flow);
+} flows SEC(".maps");
+
+/* Runtime settings, one element (written by xlbd). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_config);
+} config SEC(".maps");
+
+/* Egress devices for redirect, keyed by ifindex (written by xlbd, from the
+ * xlb host's own namespace: devmap ifindexes are the writer's). */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, XLB_MAX_TX_PORTS);
+	__type(key, __u32);
+	__type(value, struct bpf_devmap_val);
+} tx_ports SEC(".maps");
+
+/* VLAN device ifindex → lower device and tag (written by xlbd). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XLB_MAX_VLAN_IFS);
+	__type(key, __u32);
+	__type(value, struct xlb_vlan_if);
+} vlan_ifs SEC(".maps");
+
+/* enum xlb_stat → packets, bytes (written by the program). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XLB_STAT__MAX);
+	__type(key, __u32);
+	__type(value, struct xlb_counter);
+} stats SEC(".maps");
+
+/* VIP id → packets, bytes, new flows, drops (written by the program). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XLB_MAX_VIPS);
+	__type(key, __u32);
+	__type(value, struct xlb_vip_counter);
+} vip_stats SEC(".maps");
+
+/* Backend id → packets, bytes forwarded (written by the program). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XLB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct xlb_counter);
+} backend_stats SEC(".maps");
+
+#endif /* XLB_BPF_MAPS_H */

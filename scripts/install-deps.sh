@@ -1,0 +1,28 @@
+#!/bin/sh
+# Install every Debian package xlb needs to build, test and run its demo.
+# Idempotent: installs only what is missing, through apt only.
+set -eu
+
+PKGS="
+make gcc clang llvm pkg-config
+libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev linux-libc-dev
+libmnl-dev libcurl4-openssl-dev libmicrohttpd-dev libcriterion-dev
+iproute2 ethtool nftables curl python3 netcat-openbsd socat procps
+"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -z "$missing" ]; then
+	exit 0
+fi
+
+echo "install-deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

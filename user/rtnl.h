@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rtnetlink through libmnl: routes, managed neighbours and links of the
+ * caller's network namespace (device facts come from netlink, never from
+ * /sys/class/net, which under `nsenter --net` shows the host's devices).
+ */
+#ifndef XLB_RTNL_H
+#define XLB_RTNL_H
+
+#include <stddef.h>
+#include <xlb/abi.h>
+
+/* Next hop toward dst: egress ifindex and the gateway (dst itself when
+ * on-link). family is enum xlb_family. */
+int rtnl__route_get(int family, const struct xlb_addr *dst, int *ifindex, struct xlb_addr *via);
+
+/* Ensures a kernel-managed neighbour entry for addr on ifindex (like
+ * `ip neigh replace ADDR dev DEV managed`): resolved and kept resolved without
+ * traffic, so bpf_fib_lookup finds it. An existing resolved entry is kept. */
+int rtnl__neigh_managed(int family, const struct xlb_addr *addr, int ifindex);
+int rtnl__neigh_delete(int family, const struct xlb_addr *addr, int ifindex);
+
+/* Route lookup + managed neighbour on the next hop; returns the egress
+ * ifindex in *ifindex. What xlbd does for every backend. */
+int rtnl__prepare_nexthop(int family, const struct xlb_addr *backend, int *ifindex);
+
+struct rtnl_link {
+	int ifindex;
+	char name[16];
+	unsigned int mtu;
+	int up;
+	int loopback;
+	int vlan_id;	  /* -1 unless a VLAN device */
+	int link_ifindex; /* lower device of a VLAN device, else 0 */
+};
+/* Dumps the namespace's links into out[max]; sets *n. */
+int rtnl__links(struct rtnl_link *out, size_t max, size_t *n);
+int rtnl__link_by_name(const char *name, struct rtnl_link *out);
+
+/* IPv4 and IPv6 forwarding on (bpf_fib_lookup needs it). */
+int sysctl__enable_forwarding(void);
+
+#endif /* XLB_RTNL_H */
