@@ -36,7 +36,7 @@
 #include <xlb/abi.h>
 
 /* Socket path: XLB_CTL_SOCK_DIR "/" NAME ".sock"; NAME defaults to the device. */
-#define XLB_CTL_SOCK_DIR "/run/xlb"
+#define XLB_CTL_SOCK_DIR    "/run/xlb"
 #define XLB_CTL_SOCK_SUFFIX ".sock"
 
 /* Version in struct xlb_ctlmsg; a daemon refuses other versions (EPROTO). */
@@ -53,79 +53,79 @@
 #define XLB_CTL_ERRMSG_MAX 256
 
 /* Backend weight range; 0 drains like `drain` (no new flows). */
-#define XLB_WEIGHT_MAX 65535
+#define XLB_WEIGHT_MAX	   65535
 #define XLB_WEIGHT_DEFAULT 100
 
 /* Fixed header after the nlmsghdr, like genlmsghdr. */
 struct xlb_ctlmsg {
-	__u8 version; /* XLB_CTL_VERSION */
+	__u8 version;	  /* XLB_CTL_VERSION */
 	__u8 reserved[3]; /* zero */
 };
 
 /* nlmsg_type values; below NLMSG_MIN_TYPE are netlink's own (ERROR, DONE). */
 enum xlb_cmd {
 	XLB_CMD_VIP_ADD = NLMSG_MIN_TYPE, /* FAMILY VIP_ADDR PORT PROTO [MODE] */
-	XLB_CMD_VIP_DEL, /* FAMILY VIP_ADDR PORT PROTO; its backends go too */
-	XLB_CMD_VIP_SET, /* FAMILY VIP_ADDR PORT PROTO MODE */
-	XLB_CMD_VIP_GET, /* dump; [FAMILY VIP_ADDR PORT PROTO] filters one VIP */
+	XLB_CMD_VIP_DEL,		  /* FAMILY VIP_ADDR PORT PROTO; its backends go too */
+	XLB_CMD_VIP_SET,		  /* FAMILY VIP_ADDR PORT PROTO MODE */
+	XLB_CMD_VIP_GET,		  /* dump; [FAMILY VIP_ADDR PORT PROTO] filters one VIP */
 	XLB_CMD_BACKEND_ADD, /* VIP key, BACKEND_ADDR [BACKEND_PORT WEIGHT FLAGS CHECK] */
 	XLB_CMD_BACKEND_DEL, /* VIP key, BACKEND_ADDR [BACKEND_PORT] */
-	XLB_CMD_BACKEND_SET, /* VIP key, BACKEND_ADDR [BACKEND_PORT WEIGHT FLAGS+FLAGS_MASK CHECK] */
+	XLB_CMD_BACKEND_SET, /* VIP key, BACKEND_ADDR [BACKEND_PORT WEIGHT FLAGS MASK CHECK] */
 	XLB_CMD_BACKEND_GET, /* dump; [VIP key] filters one VIP's backends */
-	XLB_CMD_FLOW_GET, /* FAMILY FLOW_SRC FLOW_SPORT FLOW_DST FLOW_DPORT PROTO */
-	XLB_CMD_STATS_GET, /* dump of global counters, one message per enum xlb_stat */
-	XLB_CMD_CONFIG_SET, /* [MTU] [SRC4_ADDR SRC4_PLEN] [SRC6_ADDR SRC6_PLEN] */
-	XLB_CMD_CONFIG_GET, /* one reply: MTU, sources, IFNAME, XDP_MODE, ATTACHED */
-	XLB_CMD_ATTACH, /* [IFNAME] [XDP_MODE]: attach (or adopt) the program */
-	XLB_CMD_DETACH, /* [IFNAME]: remove the program; the only way to */
+	XLB_CMD_FLOW_GET,    /* FAMILY FLOW_SRC FLOW_SPORT FLOW_DST FLOW_DPORT PROTO */
+	XLB_CMD_STATS_GET,   /* dump of global counters, one message per enum xlb_stat */
+	XLB_CMD_CONFIG_SET,  /* [MTU] [SRC4_ADDR SRC4_PLEN] [SRC6_ADDR SRC6_PLEN] */
+	XLB_CMD_CONFIG_GET,  /* one reply: MTU, sources, IFNAME, XDP_MODE, ATTACHED */
+	XLB_CMD_ATTACH,	     /* [IFNAME] [XDP_MODE]: attach (or adopt) the program */
+	XLB_CMD_DETACH,	     /* [IFNAME]: remove the program (only this does) */
 	XLB_CMD_BATCH_BEGIN, /* no attributes */
-	XLB_CMD_BATCH_END, /* no attributes */
+	XLB_CMD_BATCH_END,   /* no attributes */
 	XLB_CMD__MAX,
 };
 
 /* Top-level attributes: one flat namespace shared by every command. */
 enum xlb_attr {
 	XLB_A_UNSPEC,
-	XLB_A_FAMILY, /* u8 enum xlb_family: 4 or 6; VIP, its backends, the flow */
-	XLB_A_VIP_ADDR, /* struct xlb_addr (16 bytes) */
-	XLB_A_PORT, /* u16 VIP port, 0 = all ports */
-	XLB_A_PROTO, /* u8 IPPROTO_TCP or IPPROTO_UDP */
-	XLB_A_MODE, /* u8 enum xlb_mode, < XLB_MODE__MAX; default ipip */
-	XLB_A_VIP_ID, /* u32, reply only: the data plane's id */
+	XLB_A_FAMILY,	    /* u8 enum xlb_family: 4 or 6; VIP, its backends, the flow */
+	XLB_A_VIP_ADDR,	    /* struct xlb_addr (16 bytes) */
+	XLB_A_PORT,	    /* u16 VIP port, 0 = all ports */
+	XLB_A_PROTO,	    /* u8 IPPROTO_TCP or IPPROTO_UDP */
+	XLB_A_MODE,	    /* u8 enum xlb_mode, < XLB_MODE__MAX; default ipip */
+	XLB_A_VIP_ID,	    /* u32, reply only: the data plane's id */
 	XLB_A_BACKEND_ADDR, /* struct xlb_addr, same family as the VIP */
 	XLB_A_BACKEND_PORT, /* u16; 0 = the packet's own port (default) */
-	XLB_A_BACKEND_ID, /* u32, reply only */
-	XLB_A_GENERATION, /* u32, reply only: the backend id's generation */
-	XLB_A_WEIGHT, /* u32 0..XLB_WEIGHT_MAX; default XLB_WEIGHT_DEFAULT */
-	XLB_A_FLAGS, /* u32 XLB_BE_F_* values */
-	XLB_A_FLAGS_MASK, /* u32 XLB_BE_F_* bits FLAGS changes (BACKEND_SET); absent = all */
-	XLB_A_STATE, /* u8 enum xlb_backend_state, reply only */
-	XLB_A_HEALTH, /* u8 enum xlb_health, reply only */
-	XLB_A_COUNTERS, /* nested enum xlb_cnt_attr: the object's counters, reply only */
-	XLB_A_CHECK, /* nested, reserved for the health-check issue (enum xlb_check_attr) */
-	XLB_A_FLOW_SRC, /* struct xlb_addr: client address */
-	XLB_A_FLOW_SPORT, /* u16 client port */
-	XLB_A_FLOW_DST, /* struct xlb_addr: destination (a VIP address) */
-	XLB_A_FLOW_DPORT, /* u16 destination port */
-	XLB_A_FLOW_SOURCE, /* u8 enum xlb_flow_source, reply only: why this backend */
-	XLB_A_STAT_ID, /* u32 enum xlb_stat, STATS_GET reply */
-	XLB_A_STAT_NAME, /* NUL-terminated string, xlb_stat__name(), STATS_GET reply */
-	XLB_A_MTU, /* u32 XLB_MTU_MIN..XLB_MTU_MAX */
-	XLB_A_SRC4_ADDR, /* struct xlb_addr: outer IPv4 source (base of the prefix) */
-	XLB_A_SRC4_PLEN, /* u8 0..32; 32 = fixed address; needs SRC4_ADDR */
-	XLB_A_SRC6_ADDR, /* struct xlb_addr: outer IPv6 source */
-	XLB_A_SRC6_PLEN, /* u8 0..128; needs SRC6_ADDR */
-	XLB_A_IFNAME, /* NUL-terminated string, < IFNAMSIZ */
-	XLB_A_XDP_MODE, /* u8 enum xlb_xdp_mode */
-	XLB_A_ATTACHED, /* u8 0/1, CONFIG_GET reply: program attached */
+	XLB_A_BACKEND_ID,   /* u32, reply only */
+	XLB_A_GENERATION,   /* u32, reply only: the backend id's generation */
+	XLB_A_WEIGHT,	    /* u32 0..XLB_WEIGHT_MAX; default XLB_WEIGHT_DEFAULT */
+	XLB_A_FLAGS,	    /* u32 XLB_BE_F_* values */
+	XLB_A_FLAGS_MASK,   /* u32 XLB_BE_F_* bits FLAGS changes (BACKEND_SET); absent = all */
+	XLB_A_STATE,	    /* u8 enum xlb_backend_state, reply only */
+	XLB_A_HEALTH,	    /* u8 enum xlb_health, reply only */
+	XLB_A_COUNTERS,	    /* nested enum xlb_cnt_attr: the object's counters, reply only */
+	XLB_A_CHECK,	    /* nested, reserved for the health-check issue (enum xlb_check_attr) */
+	XLB_A_FLOW_SRC,	    /* struct xlb_addr: client address */
+	XLB_A_FLOW_SPORT,   /* u16 client port */
+	XLB_A_FLOW_DST,	    /* struct xlb_addr: destination (a VIP address) */
+	XLB_A_FLOW_DPORT,   /* u16 destination port */
+	XLB_A_FLOW_SOURCE,  /* u8 enum xlb_flow_source, reply only: why this backend */
+	XLB_A_STAT_ID,	    /* u32 enum xlb_stat, STATS_GET reply */
+	XLB_A_STAT_NAME,    /* NUL-terminated string, xlb_stat__name(), STATS_GET reply */
+	XLB_A_MTU,	    /* u32 XLB_MTU_MIN..XLB_MTU_MAX */
+	XLB_A_SRC4_ADDR,    /* struct xlb_addr: outer IPv4 source (base of the prefix) */
+	XLB_A_SRC4_PLEN,    /* u8 0..32; 32 = fixed address; needs SRC4_ADDR */
+	XLB_A_SRC6_ADDR,    /* struct xlb_addr: outer IPv6 source */
+	XLB_A_SRC6_PLEN,    /* u8 0..128; needs SRC6_ADDR */
+	XLB_A_IFNAME,	    /* NUL-terminated string, < IFNAMSIZ */
+	XLB_A_XDP_MODE,	    /* u8 enum xlb_xdp_mode */
+	XLB_A_ATTACHED,	    /* u8 0/1, CONFIG_GET reply: program attached */
 	XLB_A__MAX,
 };
 
 /* XLB_A_FLAGS bits of a backend. */
-#define XLB_BE_F_DRAIN 0x1 /* no new flows, keeps its established ones */
-#define XLB_BE_F_BACKUP 0x2 /* gets traffic only while no primary is up */
+#define XLB_BE_F_DRAIN	    0x1 /* no new flows, keeps its established ones */
+#define XLB_BE_F_BACKUP	    0x2 /* gets traffic only while no primary is up */
 #define XLB_BE_F_ADMIN_DOWN 0x4 /* down by the operator: its flows move */
-#define XLB_BE_F_ALL (XLB_BE_F_DRAIN | XLB_BE_F_BACKUP | XLB_BE_F_ADMIN_DOWN)
+#define XLB_BE_F_ALL	    (XLB_BE_F_DRAIN | XLB_BE_F_BACKUP | XLB_BE_F_ADMIN_DOWN)
 
 /* Health as the checks see it (XLB_A_HEALTH). */
 enum xlb_health {
@@ -139,12 +139,12 @@ enum xlb_health {
  * over its last sampling interval and absent when it has none. */
 enum xlb_cnt_attr {
 	XLB_CNT_UNSPEC,
-	XLB_CNT_PACKETS, /* u64 */
-	XLB_CNT_BYTES, /* u64 */
+	XLB_CNT_PACKETS,   /* u64 */
+	XLB_CNT_BYTES,	   /* u64 */
 	XLB_CNT_NEW_FLOWS, /* u64, VIPs */
-	XLB_CNT_DROPS, /* u64, VIPs */
-	XLB_CNT_PPS, /* u64 packets per second */
-	XLB_CNT_BPS, /* u64 bytes per second */
+	XLB_CNT_DROPS,	   /* u64, VIPs */
+	XLB_CNT_PPS,	   /* u64 packets per second */
+	XLB_CNT_BPS,	   /* u64 bytes per second */
 	XLB_CNT__MAX,
 };
 
@@ -157,8 +157,8 @@ enum xlb_check_attr {
 
 /* XLB_A_FLOW_SOURCE: how FLOW_GET found the backend. */
 enum xlb_flow_source {
-	XLB_FLOW_FROM_TABLE = 1, /* an entry in the flow table, still valid */
-	XLB_FLOW_FROM_RING = 2, /* no entry: the VIP's ring predicts this backend */
+	XLB_FLOW_FROM_TABLE = 1,      /* an entry in the flow table, still valid */
+	XLB_FLOW_FROM_RING = 2,	      /* no entry: the VIP's ring predicts this backend */
 	XLB_FLOW_FROM_RING_STALE = 3, /* entry's backend gone or down: the ring's choice */
 	XLB_FLOW_SOURCE__MAX,
 };
@@ -166,7 +166,7 @@ enum xlb_flow_source {
 /* XLB_A_XDP_MODE. */
 enum xlb_xdp_mode {
 	XLB_XDP_NATIVE = 0, /* driver mode, the default */
-	XLB_XDP_SKB = 1, /* generic mode */
+	XLB_XDP_SKB = 1,    /* generic mode */
 	XLB_XDP_MODE__MAX,
 };
 
