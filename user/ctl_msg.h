@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Control messages (include/xlb/ctl.h) as plain C structs: encode with
+ * libmnl's put helpers, decode with an attribute callback that checks every
+ * attribute's type, length and range, then which attributes the command
+ * allows and requires. xlbd and xlbctl both use this file.
+ *
+ * Changes after the first commit are additions only, listed here:
+ *   (none yet)
+ */
+#ifndef XLB_CTL_MSG_H
+#define XLB_CTL_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <net/if.h>
+#include <linux/netlink.h>
+#include <xlb/ctl.h>
+
+#define XLB_CTL_STAT_NAME_MAX 64 /* XLB_A_STAT_NAME, NUL included */
+#define XLB_CTL_HAS_WORDS     ((XLB_A__MAX + 63) / 64)
+
+/* A failure and the extended-ack text that goes with it. */
+struct xlb_ctl_err {
+	int err; /* -errno, 0 = none */
+	char msg[XLB_CTL_ERRMSG_MAX];
+};
+
+/* Sets err and formats msg; returns err so callers can `return xlb_ctl_err__set(...)`. */
+int xlb_ctl_err__set(struct xlb_ctl_err *e, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* VIP identity: XLB_A_FAMILY, XLB_A_VIP_ADDR, XLB_A_PORT, XLB_A_PROTO. */
+struct xlb_ctl_vip_key {
+	struct xlb_addr addr;
+	__u16 port;  /* host order, 0 = all ports */
+	__u8 proto;  /* IPPROTO_TCP / IPPROTO_UDP */
+	__u8 family; /* enum xlb_family */
+};
+
+/* XLB_A_COUNTERS; present has bit (1 << XLB_CNT_*) per attribute seen. */
+struct xlb_ctl_counters {
+	__u64 packets;
+	__u64 bytes;
+	__u64 new_flows;
+	__u64 drops;
+	__u64 pps;
+	__u64 bps;
+	__u32 present;
+};
+
+struct xlb_ctl_vip {
+	struct xlb_ctl_vip_key key;
+	__u8 mode; /* XLB_A_MODE */
+	__u32 id;  /* XLB_A_VIP_ID */
+};
+
+struct xlb_ctl_backend {
+	struct xlb_addr addr; /* XLB_A_BACKEND_ADDR; family is the VIP's */
+	__u16 port;	      /* XLB_A_BACKEND_PORT */
+	__u32 id;	      /* XLB_A_BACKEND_ID */
+	__u32 generation;     /* XLB_A_GENERATION */
+	__u32 weight;	      /* XLB_A_WEIGHT */
+	__u32 flags;	      /* XLB_A_FLAGS */
+	__u32 flags_mask;     /* XLB_A_FLAGS_MASK */
+	__u8 state;	      /* XLB_A_STATE */
+	__u8 health;	      /* XLB_A_HEALTH */
+	/* XLB_A_CHECK as received (points into the decoded buffer) or to be
+	 * copied by encode; the health-check issue gives it fields. */
+	const struct nlattr *check;
+};
+
+/* FLOW_GET: family and protocol are vip.key's. */
+struct xlb_ctl_flow {
+	struct xlb_addr src; /* XLB_A_FLOW_SRC */
+	struct xlb_addr dst; /* XLB_A_FLOW_DST */
+	__u16 sport;	     /* XLB_A_FLOW_SPORT */
+	__u16 dport;	     /* XLB_A_FLOW_DPORT */
+	__u8 source;	     /* XLB_A_FLOW_SOURCE */
+};
+
+struct xlb_ctl_stat {
+	__u32 id;			  /* XLB_A_STAT_ID */
+	char name[XLB_CTL_STAT_NAME_MAX]; /* XLB_A_STAT_NAME */
+};
+
+struct xlb_ctl_config {
+	__u32 mtu;		  /* XLB_A_MTU */
+	struct xlb_addr src4;	  /* XLB_A_SRC4_ADDR */
+	struct xlb_addr src6;	  /* XLB_A_SRC6_ADDR */
+	__u8 src4_plen;		  /* XLB_A_SRC4_PLEN; decode sets 32 when only the address came */
+	__u8 src6_plen;		  /* XLB_A_SRC6_PLEN; decode sets 128 likewise */
+	__u8 xdp_mode;		  /* XLB_A_XDP_MODE */
+	__u8 attached;		  /* XLB_A_ATTACHED */
+	char ifname[IF_NAMESIZE]; /* XLB_A_IFNAME */
+};
+
+/*
+ * One message of any command, request or reply. has[] has a bit per
+ * enum xlb_attr present: decode sets it for every attribute received,
+ * encode puts exactly the attributes whose bit is set.
+ */
+struct xlb_ctl_msg {
+	__u16 cmd;   /* enum xlb_cmd, or NLMSG_ERROR / NLMSG_DONE */
+	__u16 flags; /* NLM_F_* */
+	__u32 seq;
+	__u64 has[XLB_CTL_HAS_WORDS];
+	struct xlb_ctl_vip vip;
+	struct xlb_ctl_backend be;
+	struct xlb_ctl_flow flow;
+	struct xlb_ctl_stat stat;
+	struct xlb_ctl_config cfg;
+	struct xlb_ctl_counters cnt;
+};
+
+/* Direction a message is decoded as: requests carry NLM_F_REQUEST and may
+ * not carry reply-only attributes; replies are the daemon's data messages. */
+enum xlb_ctl_dir {
+	XLB_CTL_REQUEST,
+	XLB_CTL_REPLY,
+};
+
+/* Zeroes m and sets cmd and the usual request flags for it (NLM_F_REQUEST,
+ * plus NLM_F_DUMP for dump commands, else NLM_F_ACK). */
+void xlb_ctl_msg__init(struct xlb_ctl_msg *m, enum xlb_cmd cmd);
+bool xlb_ctl_msg__has(const struct xlb_ctl_msg *m, enum xlb_attr a);
+void xlb_ctl_msg__set(struct xlb_ctl_msg *m, enum xlb_attr a);
+void xlb_ctl_msg__clear(struct xlb_ctl_msg *m, enum xlb_attr a);
+/* Sets the four VIP-key attributes from vip.key. */
+void xlb_ctl_msg__set_vip_key(struct xlb_ctl_msg *m);
+
+/* True for the commands answered with a dump (NLM_F_DUMP). */
+bool xlb_cmd__is_dump(enum xlb_cmd cmd);
+/* True for the commands allowed between BATCH_BEGIN and BATCH_END. */
+bool xlb_cmd__in_batch(enum xlb_cmd cmd);
+/* "vip_add", ...; "unknown" outside the enum. */
+const char *xlb_cmd__name(unsigned int cmd);
+/* "weight", ...; "unknown" outside the enum. */
+const char *xlb_attr__name(unsigned int attr);
+
+/* Writes m as one message into buf[size]; returns its length (nlmsg_len) or
+ * -EMSGSIZE if it does not fit in size or XLB_CTL_MSG_MAX. */
+int xlb_ctl_msg__encode(const struct xlb_ctl_msg *m, void *buf, size_t size);
+
+/* Decodes one message (its nlmsg_len already checked against the record,
+ * see xlb_ctl_iter__next) into m. Checks the header, the version, every
+ * attribute's type, length and range, duplicates, and the command's allowed
+ * and required attributes for dir. Returns 0 or -errno with e->msg set. */
+int xlb_ctl_msg__decode(const struct nlmsghdr *nlh, enum xlb_ctl_dir dir, struct xlb_ctl_msg *m,
+			struct xlb_ctl_err *e);
+
+/* Walks the messages of one received record. */
+struct xlb_ctl_iter {
+	const char *buf;
+	size_t len;
+	size_t off;
+};
+
+void xlb_ctl_iter__init(struct xlb_ctl_iter *it, const void *buf, size_t len);
+/* Returns 1 with *nlh set, 0 at the end of the record, or -EBADMSG with
+ * e->msg set for a truncated header or an nlmsg_len that is too short, too
+ * long, unaligned or past the record; the rest of the record is then
+ * unusable. */
+int xlb_ctl_iter__next(struct xlb_ctl_iter *it, const struct nlmsghdr **nlh, struct xlb_ctl_err *e);
+
+/* Writes NLMSG_ERROR answering req (NULL: a record too broken to name a
+ * request; seq 0) into buf[size]: err 0 is an ack, else -errno with msg (may
+ * be NULL or empty) as NLMSGERR_ATTR_MSG. Returns the length or -EMSGSIZE. */
+int xlb_ctl__put_error(void *buf, size_t size, const struct nlmsghdr *req, int err,
+		       const char *msg);
+/* Writes NLMSG_DONE ending a dump of req. Returns the length or -EMSGSIZE. */
+int xlb_ctl__put_done(void *buf, size_t size, const struct nlmsghdr *req);
+/* Reads an NLMSG_ERROR: e->err (0 = ack), e->msg (extended-ack text, empty
+ * if none) and the seq of the request it names. Returns 0 or -EBADMSG. */
+int xlb_ctl__parse_error(const struct nlmsghdr *nlh, __u32 *req_seq, struct xlb_ctl_err *e);
+
+#endif /* XLB_CTL_MSG_H */
