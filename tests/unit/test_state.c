@@ -1,0 +1,463 @@
+// SPDX-License-Identifier: MIT
+/*
+ * xlbd's model without the kernel: id allocation and generations, batch
+ * rollback through a clone, the backup rule, which backends a ring holds,
+ * the error texts an operator reads, and the state file round trip.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "maglev.h"
+#include "state.h"
+#include "state_file.h"
+
+#define VIP_PORT     80
+#define BE_BASE	     "198.19.0."
+#define TMP_TEMPLATE "/tmp/xlbt-state-XXXXXX"
+
+static struct xlb_vip_key vip4(const char *addr, int port, int proto)
+{
+	struct xlb_vip_key k = {};
+
+	cr_assert_eq(inet_pton(AF_INET, addr, &k.addr.a[0]), 1);
+	k.port = htons((__u16)port);
+	k.proto = (__u8)proto;
+	k.family = XLB_AF_INET;
+	return k;
+}
+
+static struct state_backend_spec be4(const char *addr, __u32 weight, __u32 flags)
+{
+	struct state_backend_spec b = {};
+
+	cr_assert_eq(inet_pton(AF_INET, addr, &b.addr.a[0]), 1);
+	b.family = XLB_AF_INET;
+	b.weight = weight;
+	b.flags = flags;
+	return b;
+}
+
+/* The n-th backend address of the test range, 198.19.x.y. */
+static struct state_backend_spec be_n(unsigned int n, __u32 weight)
+{
+	struct state_backend_spec b = {};
+
+	b.addr.a[0] = htonl(0xc6130000u + 1 + n); /* 198.19.0.1 + n */
+	b.family = XLB_AF_INET;
+	b.weight = weight;
+	return b;
+}
+
+static struct state_backend *find(struct xlb_state *s, const struct xlb_vip_key *k,
+				  const char *addr)
+{
+	struct state_backend_spec b = be4(addr, 0, 0);
+	struct state_vip *v = state__vip_find(s, k);
+
+	cr_assert_not_null(v);
+	return state__backend_find(v, XLB_AF_INET, &b.addr, 0);
+}
+
+static void add_be(struct xlb_state *s, const struct xlb_vip_key *k, const char *addr, __u32 weight,
+		   __u32 flags)
+{
+	struct state_backend_spec b = be4(addr, weight, flags);
+	struct xlb_errmsg e = {};
+
+	cr_assert_eq(state__backend_add(s, k, &b, &e), 0, "%s: %s", addr, e.text);
+}
+
+Test(state, ids_from_one_generation_one)
+{
+	struct xlb_vip_key k = vip4("198.18.1.10", VIP_PORT, IPPROTO_TCP);
+	struct xlb_state s;
+
+	cr_assert_eq(state__init(&s), 0);
+	cr_assert_eq(state__vip_add(&s, &k, XLB_MODE_IPIP, 0, NULL), 0);
+	cr_assert_eq(state__vip_find(&s, &k)->id, 1);
+	add_be(&s, &k, BE_BASE "11", 100, 0);
+	add_be(&s, &k, BE_BASE "12", 100, 0);
+	cr_assert_eq(find(&s, &k, BE_BASE "11")->id, 1);
+	cr_assert_eq(find(&s, &k, BE_BASE "12")->id, 2);
+	cr_assert_eq(find(&s, &k, BE_BASE "11")->generation, 1);
+	state__fini(&s);
+}
+
+Test(state, freed_id_comes_back_last_with_new_generation)
+{
+	struct xlb_vip_key k = vip4("198.18.1.10", VIP_PORT, IPPROTO_TCP);
+	struct state_backend_spec spec;
+	struct state_backend *b;
+	struct xlb_errmsg e = {};
+	struct xlb_state s;
+	unsigned int i;
+	__u32 id, gen;
+
+	cr_assert_eq(state__init(&s), 0);
+	cr_assert_eq(state__vip_add(&s, &k, XLB_MODE_IPIP, 0, NULL), 0);
+	add_be(&s, &k, BE_BASE "11", 100, 0);
+	b = find(&s, &k, BE_BASE "11");
+	id = b->id;
+	gen = b->generation;
+	cr_assert_eq(state__backend_del(&s, &k, XLB_AF_INET, &b->addr, 0, NULL), 0);
+	cr_assert_eq(s.be_ids.gen[id], gen + 1, "release bumps the generation");
+
+	/* Every other id is handed out before the freed one comes back. */
+	for (i = 0; i < XLB_MAX_BACKENDS - 2; i++) {
+		spec = be_n(100 + i, 1);
+		cr_assert_eq(state__backend_add(&s, &k, &spec, &e), 0, "%u: %s", i, e.text);
+		cr_assert_neq(s.vips[0].be[s.vips[0].nr_be - 1].id, id);
+	}
+	add_be(&s, &k, BE_BASE "11", 100, 0);
+	b = find(&s, &k, BE_BASE "11");
+	cr_assert_eq(b->id, id);
+	cr_assert_eq(b->generation, gen + 2, "reuse bumps it again");
+
+	spec = be_n(9000, 1);
+	cr_assert_eq(state__backend_add(&s, &k, &spec, &e), -ENOSPC);
+	cr_assert(strstr(e.text, "no free backend id"), "%s", e.text);
+	state__fini(&s);
+}
+
+Test(state, vip_del_releases_its_backends)
+{
+	struct xlb_vip_key k = vip4("198.18.1.10", VIP_PORT, IPPROTO_TCP);
+	struct xlb_state s;
+
+	cr_assert_eq(state__init(&s), 0);
+	cr_assert_eq(state__vip_add(&s, &k, XLB_MODE_IPIP, 0, NULL), 0);
+	add_be(&s, &k, BE_BASE "11", 100, 0);
+	add_be(&s, &k, BE_BASE "12", 100, 0);
+	cr_assert_eq(state__vip_del(&s, &k, NULL), 0);
+	cr_assert_eq(s.nr_vips, 0);
+	cr_assert_not(s.be_ids.used[1]);
+	cr_assert_not(s.be_ids.used[2]);
+	cr_assert_eq(s.be_ids.gen[1], 2);
+	cr_assert_not(s.vip_ids.used[1]);
+	state__fini(&s);
+}
+
+Test(state, failed_batch_leaves_the_model_untouched)
+{
+	struct xlb_vip_key k = vip4("198.18.1.10", VIP_PORT, IPPROTO_TCP);
+	struct xlb_vip_key k2 = vip4("198.18.1.11", VIP_PORT, IPPROTO_TCP);
+	struct state_backend_spec dup = be4(BE_BASE "11", 100, 0);
+	struct xlb_state s, work;
+	struct xlb_errmsg e = {};
+
+	cr_assert_eq(state__init(&s), 0);
+	cr_assert_eq(state__vip_add(&s, &k, XLB_MODE_IPIP, 0, NULL), 0);
+	add_be(&s, &k, BE_BASE "11", 100, 0);
+
+	/* The daemon's batch: applied to a copy, kept only if all of it works. */
+	cr_assert_eq(state__clone(&work, &s), 0);
+	cr_assert_eq(state__vip_add(&work, &k2, XLB_MODE_IPIP, 0, NULL), 0);
+	add_be(&work, &k2, BE_BASE "21", 100, 0);
+	cr_assert_eq(state__backend_del(&work, &k, XLB_AF_INET, &dup.addr, 0, NULL), 0);
+	add_be(&work, &k, BE_BASE "12", 100, 0);
+	cr_assert_eq(state__backend_add(&work, &k2, &dup, &e), 0);
+	cr_assert_eq(state__backend_add(&work, &k2, &dup, &e), -EEXIST);
+	state__fini(&work);
+
+	cr_assert_eq(s.nr_vips, 1);
+	cr_assert_null(state__vip_find(&s, &k2));
+	cr_assert_eq(s.vips[0].nr_be, 1);
+	cr_assert_eq(find(&s, &k, BE_BASE "11")->id, 1);
+	cr_assert_eq(find(&s, &k, BE_BASE "11")->generation, 1);
+	cr_assert(s.be_ids.used[1]);
+	cr_assert_not(s.be_ids.used[2], "ids taken by the failed batch are still free");
+	cr_assert_eq(s.be_ids.gen[2], 0);
+	/* The next id is the one the failed batch would have taken first. */
+	add_be(&s, &k, BE_BASE "13", 100, 0);
+	cr_assert_eq(find(&s, &k, BE_BASE "13")->id, 2);
+	state__fini(&s);
+}
+
+Test(state, error_texts_name_the_problem)
+{
+	struct xlb_vip_key k = vip4("198.18.1.10", VIP_PORT, IPPROTO_TCP);
+	struct xlb_vip_key unknown = vip4("198.18.1.99", VIP_PORT, IPPROTO_TCP);
+	struct state_backend_spec heavy = be4(BE_BASE "12", XLB_WEIGHT_MAX + 1, 0);
+	struct state_backend_spec dup = be4(BE_BASE "11", 100, 0);
+	struct state_backend_spec v6 = {.family = XLB_AF_INET6, .weight = 1};
+	struct xlb_errmsg e = {};
+	struct xlb_state s;
+
+	cr_assert_eq(state__init(&s), 0);
+	cr_assert_eq(state__vip_add(&s, &k, XLB_MODE_IPIP, 0, NULL), 0);
+	cr_assert_eq(state__vip_add(&s, &k, XLB_MODE_IPIP, 0, &e), -EEXIST);
+	cr_assert_str_eq(e.text, "VIP 198.18.1.10:80/tcp exists");
+	xlb_errmsg__clear(&e);
+	cr_assert_eq(state__backend_add(&s, &unknown, &dup, &e), -ENOENT);
+	cr_assert_str_eq(e.text, "unknown VIP 198.18.1.99:80/tcp");
+	xlb_errmsg__clear(&e);
+	add_be(&s, &k, BE_BASE "11", 100, 0);
+	cr_assert_eq(state__backend_add(&s, &k, &dup, &e), -EEXIST);
+	cr_assert_str_eq(e.text, "backend 198.19.0.11:0 exists");
+	xlb_errmsg__clear(&e);
+	cr_assert_eq(state__backend_add(&s, &k, &heavy, &e), -ERANGE);
+	cr_assert(strstr(e.text, "weight out of range"), "%s", e.text);
+	xlb_errmsg__clear(&e);
+	v6.addr.a[0] = htonl(0x20010002);
+	v6.addr.a[3] = htonl(1);
+	cr_assert_eq(state__backend_add(&s, &k, &v6, &e), -EAFNOSUPPORT);
+	xlb_errmsg__clear(&e);
+	cr_assert_eq(state__backend_del(&s, &k, XLB_AF_INET, &heavy.addr, 0, &e), -ENOENT);
+	cr_assert_str_eq(e.text, "unknown backend 198.19.0.12:0 in VIP 198.18.1.10:80/tcp");
+	xlb_errmsg__clear(&e);
+	cr_assert_eq(state__set_mtu(&s, XLB_MTU_MIN - 1, &e), -ERANGE);
+	cr_assert(strstr(e.text, "mtu"), "%s", e.text);
+	state__fini(&s);
+}
+
+Test(state, dataplane_states)
+{
+	struct state_backend b = {.weight = 10};
+
+	cr_assert_eq(state__backend_dp_state(&b), XLB_BE_ACTIVE);
+	b.health = XLB_HEALTH_UP;
+	cr_assert_eq(state__backend_dp_state(&b), XLB_BE_ACTIVE);
+	b.flags = XLB_BE_F_DRAIN;
+	cr_assert_eq(state__backend_dp_state(&b), XLB_BE_DRAINING);
+	b.flags = 0;
+	b.weight = 0;
+	cr_assert_eq(state__backend_dp_state(&b), XLB_BE_DRAINING, "weight 0 drains");
+	b.weight = 10;
+	b.flags = XLB_BE_F_ADMIN_DOWN | XLB_BE_F_DRAIN;
+	cr_assert_eq(state__backend_dp_state(&b), XLB_BE_DOWN, "down beats drain");
+	b.flags = 0;
+	b.health = XLB_HEALTH_DOWN;
+	cr_assert_eq(state__backend_dp_state(&b), XLB_BE_DOWN);
+}
+
+static size_t members(struct xlb_state *s, const struct xlb_vip_key *k, __u32 *ids)
+{
+	struct maglev_backend out[16];
+	struct state_vip *v = state__vip_find(s, k);
+	size_t n, i;
+
+	cr_assert_leq(v->nr_be, 16);
+	state__ring_members(v, out, &n);
+	for (i = 0; i < n; i++)
+		ids[i] = out[i].id;
+	return n;
+}
+
+Test(state, ring_holds_active_primaries_only)
+{
+	struct xlb_vip_key k = vip4("198.18.1.10", VIP_PORT, IPPROTO_UDP);
+	struct state_backend_change chg = {};
+	__u32 ids[16];
+	struct xlb_state s;
+
+	cr_assert_eq(state__init(&s), 0);
+	cr_assert_eq(state__vip_add(&s, &k, XLB_MODE_IPIP, 0, NULL), 0);
+	add_be(&s, &k, BE_BASE "11", 100, 0);			/* 1 */
+	add_be(&s, &k, BE_BASE "12", 100, XLB_BE_F_DRAIN);	/* 2 */
+	add_be(&s, &k, BE_BASE "13", 0, 0);			/* 3 */
+	add_be(&s, &k, BE_BASE "14", 100, XLB_BE_F_ADMIN_DOWN); /* 4 */
+	add_be(&s, &k, BE_BASE "15", 100, 0);			/* 5 */
+	add_be(&s, &k, BE_BASE "16", 100, XLB_BE_F_BACKUP);	/* 6 */
+	cr_assert_eq(members(&s, &k, ids), 2);
+	cr_assert_eq(ids[0], 1);
+	cr_assert_eq(ids[1], 5);
+	cr_assert_eq(state__set_health(&s, 5, XLB_HEALTH_DOWN), 1);
+	cr_assert_eq(state__set_health(&s, 5, XLB_HEALTH_DOWN), 0, "no change");
+	cr_assert_eq(members(&s, &k, ids), 1);
+	cr_assert_eq(ids[0], 1);
+
+	/* Undrain 2: it joins. */
+	chg.flags_clear = XLB_BE_F_DRAIN;
+	cr_assert_eq(state__backend_set(&s, &k, XLB_AF_INET, &find(&s, &k, BE_BASE "12")->addr, 0,
+					&chg, NULL),
+		     0);
+	cr_assert_eq(members(&s, &k, ids), 2);
+	cr_assert_eq(state__set_health(&s, 99, XLB_HEALTH_DOWN), -ENOENT);
+	state__fini(&s);
+}
+
+Test(state, backups_only_while_no_primary_is_active)
+{
+	struct xlb_vip_key k = vip4("198.18.1.10", VIP_PORT, IPPROTO_TCP);
+	struct state_backend_change drain = {.flags_set = XLB_BE_F_DRAIN};
+	struct state_backend *p, *bk;
+	__u32 ids[16];
+	struct xlb_state s;
+
+	cr_assert_eq(state__init(&s), 0);
+	cr_assert_eq(state__vip_add(&s, &k, XLB_MODE_IPIP, 0, NULL), 0);
+	add_be(&s, &k, BE_BASE "11", 100, 0);
+	add_be(&s, &k, BE_BASE "12", 100, 0);
+	add_be(&s, &k, BE_BASE "21", 100, XLB_BE_F_BACKUP);
+	add_be(&s, &k, BE_BASE "22", 100, XLB_BE_F_BACKUP);
+	bk = find(&s, &k, BE_BASE "21");
+	cr_assert_eq(members(&s, &k, ids), 2);
+	cr_assert_not(state__backend_in_ring(&s.vips[0], bk));
+
+	cr_assert_eq(state__set_health(&s, 1, XLB_HEALTH_DOWN), 1);
+	cr_assert_eq(members(&s, &k, ids), 1, "one primary left: still no backup");
+	p = find(&s, &k, BE_BASE "12");
+	cr_assert_eq(state__backend_set(&s, &k, XLB_AF_INET, &p->addr, 0, &drain, NULL), 0);
+	cr_assert_eq(members(&s, &k, ids), 2, "no primary active: both backups");
+	cr_assert_eq(ids[0], 3);
+	cr_assert_eq(ids[1], 4);
+	cr_assert(state__backend_in_ring(&s.vips[0], bk));
+
+	/* A backup that is down stays out even then. */
+	cr_assert_eq(state__set_health(&s, 4, XLB_HEALTH_DOWN), 1);
+	cr_assert_eq(members(&s, &k, ids), 1);
+	cr_assert_eq(ids[0], 3);
+
+	/* The primary comes back: backups leave the ring. */
+	cr_assert_eq(state__set_health(&s, 1, XLB_HEALTH_UP), 1);
+	cr_assert_eq(members(&s, &k, ids), 1);
+	cr_assert_eq(ids[0], 1);
+	state__fini(&s);
+}
+
+Test(state, ring_built_from_members_names_only_them)
+{
+	struct xlb_vip_key k = vip4("198.18.1.10", VIP_PORT, IPPROTO_TCP);
+	struct maglev_backend out[8];
+	size_t n, i, count[8] = {};
+	struct xlb_state s;
+	__u32 *ring;
+
+	cr_assert_eq(state__init(&s), 0);
+	cr_assert_eq(state__vip_add(&s, &k, XLB_MODE_IPIP, 0, NULL), 0);
+	add_be(&s, &k, BE_BASE "11", 100, 0);
+	add_be(&s, &k, BE_BASE "12", 100, XLB_BE_F_DRAIN);
+	add_be(&s, &k, BE_BASE "13", 300, 0);
+	state__ring_members(&s.vips[0], out, &n);
+	ring = malloc(sizeof(struct xlb_ring));
+	cr_assert_not_null(ring);
+	cr_assert_eq(maglev__build(out, n, ring), 0);
+	for (i = 0; i < XLB_RING_SIZE; i++) {
+		cr_assert(ring[i] == 1 || ring[i] == 3, "slot %zu holds %u", i, ring[i]);
+		count[ring[i]]++;
+	}
+	/* Weights 100:300 give a quarter and three quarters, within a slot. */
+	cr_assert_leq(labs((long)count[1] - XLB_RING_SIZE / 4), 1);
+	free(ring);
+	state__fini(&s);
+}
+
+Test(state, vip_readded_in_a_batch_gets_a_new_id)
+{
+	struct xlb_vip_key k = vip4("198.18.1.10", VIP_PORT, IPPROTO_TCP);
+	struct xlb_state s;
+
+	cr_assert_eq(state__init(&s), 0);
+	cr_assert_eq(state__vip_add(&s, &k, XLB_MODE_IPIP, 0, NULL), 0);
+	cr_assert_eq(state__vip_del(&s, &k, NULL), 0);
+	cr_assert_eq(state__vip_add(&s, &k, XLB_MODE_L2DSR, 0, NULL), 0);
+	cr_assert_eq(state__vip_find(&s, &k)->id, 2);
+	cr_assert_eq(state__vip_find(&s, &k)->mode, XLB_MODE_L2DSR);
+	state__fini(&s);
+}
+
+Test(state, file_round_trip_keeps_ids_generations_and_order)
+{
+	struct xlb_vip_key k = vip4("198.18.1.10", VIP_PORT, IPPROTO_TCP);
+	struct xlb_vip_key k6 = {.family = XLB_AF_INET6, .proto = IPPROTO_UDP};
+	struct state_backend_spec b6 = {.family = XLB_AF_INET6, .weight = 7};
+	struct xlb_addr src = {};
+	struct state_backend *a, *b;
+	struct xlb_state s, r;
+	char path[] = TMP_TEMPLATE;
+	int fd;
+
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(state__init(&s), 0);
+	cr_assert_eq(state__vip_add(&s, &k, XLB_MODE_IPIP, 0, NULL), 0);
+	add_be(&s, &k, BE_BASE "11", 100, 0);
+	add_be(&s, &k, BE_BASE "12", 5, XLB_BE_F_BACKUP | XLB_BE_F_DRAIN);
+	add_be(&s, &k, BE_BASE "13", 100, 0);
+	add_be(&s, &k, BE_BASE "14", 100, 0);
+	cr_assert_eq(
+		state__backend_del(&s, &k, XLB_AF_INET, &find(&s, &k, BE_BASE "13")->addr, 0, NULL),
+		0);
+	cr_assert_eq(
+		state__backend_del(&s, &k, XLB_AF_INET, &find(&s, &k, BE_BASE "11")->addr, 0, NULL),
+		0);
+	cr_assert_eq(state__set_health(&s, 2, XLB_HEALTH_DOWN), 1);
+	k6.addr.a[0] = htonl(0x20010002);
+	k6.addr.a[3] = htonl(0x10);
+	k6.port = htons(53);
+	cr_assert_eq(state__vip_add(&s, &k6, XLB_MODE_L2DSR, 0, NULL), 0);
+	b6.addr.a[0] = htonl(0x20010002);
+	b6.addr.a[3] = htonl(0x11);
+	b6.port = htons(5353);
+	cr_assert_eq(state__backend_add(&s, &k6, &b6, NULL), 0);
+	cr_assert_eq(state__set_mtu(&s, 1600, NULL), 0);
+	src.a[0] = htonl(0xc6120000); /* 198.18.0.0/24 */
+	cr_assert_eq(state__set_source(&s, XLB_AF_INET, &src, 24, NULL), 0);
+
+	cr_assert_eq(state_file__save(path, &s), 0);
+	cr_assert_eq(state__init(&r), 0);
+	cr_assert_eq(state_file__load(path, &r), 0);
+	unlink(path);
+
+	cr_assert_eq(r.nr_vips, 2);
+	cr_assert_eq(r.mtu, 1600);
+	cr_assert(r.src4.set);
+	cr_assert_eq(r.src4.plen, 24);
+	cr_assert_not(r.src6.set);
+	b = find(&r, &k, BE_BASE "12");
+	cr_assert_eq(b->id, 2);
+	cr_assert_eq(b->generation, 1);
+	cr_assert_eq(b->weight, 5);
+	cr_assert_eq(b->flags, XLB_BE_F_BACKUP | XLB_BE_F_DRAIN);
+	cr_assert_eq(b->health, XLB_HEALTH_DOWN);
+	a = &state__vip_find(&r, &k6)->be[0];
+	cr_assert_eq(a->port, htons(5353));
+	cr_assert_eq(state__vip_find(&r, &k6)->mode, XLB_MODE_L2DSR);
+	cr_assert_eq(state__vip_find(&r, &k6)->id, state__vip_find(&s, &k6)->id);
+	cr_assert_eq(r.be_ids.gen[3], 2);
+	cr_assert_eq(r.be_ids.gen[1], 2);
+
+	/* Both models hand out the same next ids: never-used first, then the
+	 * freed ones in the order they were freed (3 before 1). */
+	for (int i = 0; i < 3; i++) {
+		__u32 want_id, got_id;
+		struct state_backend_spec n = be_n(50 + (unsigned int)i, 1);
+
+		cr_assert_eq(state__backend_add(&s, &k, &n, NULL), 0);
+		cr_assert_eq(state__backend_add(&r, &k, &n, NULL), 0);
+		want_id = s.vips[0].be[s.vips[0].nr_be - 1].id;
+		got_id = state__vip_find(&r, &k)->be[state__vip_find(&r, &k)->nr_be - 1].id;
+		cr_assert_eq(got_id, want_id);
+	}
+	state__fini(&s);
+	state__fini(&r);
+}
+
+Test(state, damaged_file_is_refused)
+{
+	char path[] = TMP_TEMPLATE;
+	struct xlb_state r;
+	FILE *f;
+	int fd;
+
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	f = fdopen(fd, "w");
+	fprintf(f, "xlb-state 1\nvip 1 198.18.1.10 80 6 0 0\nbackend 1 2 1 198.19.0.1 0 "
+		   "70000 0 0\n");
+	fclose(f);
+	cr_assert_eq(state__init(&r), 0);
+	cr_assert_eq(state_file__load(path, &r), -EINVAL);
+	unlink(path);
+	state__fini(&r);
+	cr_assert_eq(state__init(&r), 0);
+	cr_assert_eq(state_file__load("/nonexistent/xlbt.state", &r), -ENOENT);
+	state__fini(&r);
+}

@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Model → maps. Only differences are written; a ring is rebuilt only when
+ * its members (ids, addresses, ports, weights) change, and then swapped in
+ * one map update.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "dataplane.h"
+#include "log.h"
+#include "maglev.h"
+#include "netaddr.h"
+#include "rtnl.h"
+
+/* Distinct egress devices remembered per ensure round. */
+#define NEXTHOP_MAX_PORTS XLB_MAX_TX_PORTS
+
+void dataplane__backend_entry(const struct state_backend *b, struct xlb_backend *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->addr = b->addr;
+	out->port = b->port;
+	out->family = b->family;
+	out->state = (__u8)state__backend_dp_state(b);
+	out->generation = b->generation;
+}
+
+int dataplane__config_entry(const struct xlb_state *s, struct xlb_config *out)
+{
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->mtu = s->mtu;
+	if (s->src4.set)
+		err = xlb_config__set_source(out, XLB_AF_INET, &s->src4.addr, s->src4.plen);
+	if (!err && s->src6.set)
+		err = xlb_config__set_source(out, XLB_AF_INET6, &s->src6.addr, s->src6.plen);
+	return err;
+}
+
+static bool members_equal(const struct maglev_backend *a, size_t na, const struct maglev_backend *b,
+			  size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
+		return false;
+	for (i = 0; i < na; i++) {
+		if (a[i].id != b[i].id || a[i].weight != b[i].weight || a[i].port != b[i].port ||
+		    memcmp(&a[i].addr, &b[i].addr, sizeof(a[i].addr)))
+			return false;
+	}
+	return true;
+}
+
+/* Work space of one sync: member lists and a ring, allocated once. */
+struct sync_ctx {
+	const struct xlb_maps *m;
+	struct maglev_backend *mem_from;
+	struct maglev_backend *mem_to;
+	__u32 *ring;
+	__u32 *cur_ring;
+	struct xlb_errmsg *e;
+};
+
+static int ctx__init(struct sync_ctx *c, const struct xlb_maps *m, const struct xlb_state *from,
+		     const struct xlb_state *to, struct xlb_errmsg *e)
+{
+	size_t i, max = 1;
+
+	memset(c, 0, sizeof(*c));
+	c->m = m;
+	c->e = e;
+	for (i = 0; from && i < from->nr_vips; i++)
+		max = from->vips[i].nr_be > max ? from->vips[i].nr_be : max;
+	for (i = 0; i < to->nr_vips; i++)
+		max = to->vips[i].nr_be > max ? to->vips[i].nr_be : max;
+	c->mem_from = calloc(max, sizeof(*c->mem_from));
+	c->mem_to = calloc(max, sizeof(*c->mem_to));
+	c->ring = malloc(sizeof(struct xlb_ring));
+	c->cur_ring = from ? NULL : malloc(sizeof(struct xlb_ring));
+	if (!c->mem_from || !c->mem_to || !c->ring || (!from && !c->cur_ring))
+		return xlb_errmsg__set(e, -ENOMEM, "out of memory");
+	return 0;
+}
+
+static void ctx__fini(struct sync_ctx *c)
+{
+	free(c->mem_from);
+	free(c->mem_to);
+	free(c->ring);
+	free(c->cur_ring);
+}
+
+static int sync_config(struct sync_ctx *c, const struct xlb_state *from, const struct xlb_state *to)
+{
+	struct xlb_config want, have;
+	int err;
+
+	err = dataplane__config_entry(to, &want);
+	if (err)
+		return xlb_errmsg__set(c->e, err, "outer source invalid");
+	if (from) {
+		err = dataplane__config_entry(from, &have);
+		if (!err && !memcmp(&have, &want, sizeof(want)))
+			return 0;
+	} else if (!xlb_config__read(c->m, &have) && !memcmp(&have, &want, sizeof(want))) {
+		return 0;
+	}
+	err = xlb_config__write(c->m, &want);
+	if (err)
+		return xlb_errmsg__set(c->e, err, "cannot write the config map");
+	return 0;
+}
+
+static int write_backend(struct sync_ctx *c, __u32 id, const struct xlb_backend *want, bool compare)
+{
+	struct xlb_backend have;
+	int err;
+
+	if (compare && !xlb_backend__read(c->m, id, &have) && !memcmp(&have, want, sizeof(have)))
+		return 0;
+	err = xlb_backend__write(c->m, id, want);
+	if (err)
+		return xlb_errmsg__set(c->e, err, "cannot write backend %u", id);
+	return 0;
+}
+
+/* New and changed backends: before any ring can name them. */
+static int sync_backends_in(struct sync_ctx *c, const struct xlb_state *from,
+			    const struct xlb_state *to)
+{
+	struct xlb_backend want, had;
+	size_t i, j;
+	int err;
+
+	for (i = 0; i < to->nr_vips; i++) {
+		for (j = 0; j < to->vips[i].nr_be; j++) {
+			const struct state_backend *b = &to->vips[i].be[j];
+			const struct state_backend *ob =
+				from ? state__backend_by_id(from, b->id, NULL) : NULL;
+
+			dataplane__backend_entry(b, &want);
+			if (ob) {
+				dataplane__backend_entry(ob, &had);
+				if (!memcmp(&had, &want, sizeof(want)))
+					continue;
+			}
+			err = write_backend(c, b->id, &want, !from);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* Removed backends, last, once no ring names them: UNUSED with the
+ * generation bumped at release, so their flows are rescheduled. */
+static int sync_backends_out(struct sync_ctx *c, const struct xlb_state *from,
+			     const struct xlb_state *to)
+{
+	struct xlb_backend want;
+	size_t i, j;
+	__u32 id;
+	int err;
+
+	if (from) {
+		for (i = 0; i < from->nr_vips; i++) {
+			for (j = 0; j < from->vips[i].nr_be; j++) {
+				id = from->vips[i].be[j].id;
+				if (to->be_ids.used[id])
+					continue;
+				memset(&want, 0, sizeof(want));
+				want.state = XLB_BE_UNUSED;
+				want.generation = to->be_ids.gen[id];
+				err = write_backend(c, id, &want, false);
+				if (err)
+					return err;
+			}
+		}
+		return 0;
+	}
+	/* Unknown starting point: every free id the model has seen. */
+	for (id = 1; id < to->be_ids.max; id++) {
+		if (to->be_ids.used[id] || !to->be_ids.gen[id])
+			continue;
+		memset(&want, 0, sizeof(want));
+		want.state = XLB_BE_UNUSED;
+		want.generation = to->be_ids.gen[id];
+		err = write_backend(c, id, &want, true);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int sync_ring(struct sync_ctx *c, const struct state_vip *ov, const struct state_vip *v)
+{
+	char name[XLB_ADDRSTRLEN];
+	size_t n_from = 0, n_to = 0;
+	int err;
+
+	state__ring_members(v, c->mem_to, &n_to);
+	if (ov) {
+		state__ring_members(ov, c->mem_from, &n_from);
+		if (members_equal(c->mem_from, n_from, c->mem_to, n_to))
+			return 0;
+	}
+	err = maglev__build(c->mem_to, n_to, c->ring);
+	if (err) {
+		xlb_vip_key__format(&v->key, name, sizeof(name));
+		return xlb_errmsg__set(c->e, err, "cannot build the ring of VIP %s", name);
+	}
+	/* Restart: the running ring is very likely the same; leave it then. */
+	if (c->cur_ring && !xlb_ring__read(c->m, v->id, c->cur_ring) &&
+	    !memcmp(c->cur_ring, c->ring, sizeof(struct xlb_ring)))
+		return 0;
+	err = xlb_ring__swap(c->m, v->id, c->ring);
+	if (err) {
+		xlb_vip_key__format(&v->key, name, sizeof(name));
+		return xlb_errmsg__set(c->e, err, "cannot swap the ring of VIP %s", name);
+	}
+	return 0;
+}
+
+static int sync_vips_in(struct sync_ctx *c, const struct xlb_state *from,
+			const struct xlb_state *to)
+{
+	char name[XLB_ADDRSTRLEN];
+	struct xlb_vip want, have;
+	size_t i;
+	int err;
+
+	for (i = 0; i < to->nr_vips; i++) {
+		const struct state_vip *v = &to->vips[i];
+		const struct state_vip *ov = from ? state__vip_find(from, &v->key) : NULL;
+
+		/* A VIP deleted and added again in one batch has a new id. */
+		if (ov && ov->id != v->id)
+			ov = NULL;
+		err = sync_ring(c, ov, v);
+		if (err)
+			return err;
+		memset(&want, 0, sizeof(want));
+		want.id = v->id;
+		want.mode = v->mode;
+		want.flags = v->flags;
+		if (ov && ov->mode == v->mode && ov->flags == v->flags)
+			continue;
+		if (!from && !bpf_map_lookup_elem(c->m->vips, &v->key, &have) &&
+		    !memcmp(&have, &want, sizeof(want)))
+			continue;
+		err = xlb_vip__write(c->m, &v->key, &want);
+		if (err) {
+			xlb_vip_key__format(&v->key, name, sizeof(name));
+			return xlb_errmsg__set(c->e, err, "cannot write VIP %s", name);
+		}
+	}
+	return 0;
+}
+
+static int delete_vip(struct sync_ctx *c, const struct xlb_vip_key *key)
+{
+	char name[XLB_ADDRSTRLEN];
+	int err = xlb_vip__delete(c->m, key);
+
+	if (err && err != -ENOENT) {
+		xlb_vip_key__format(key, name, sizeof(name));
+		return xlb_errmsg__set(c->e, err, "cannot delete VIP %s", name);
+	}
+	return 0;
+}
+
+static int sync_vips_out(struct sync_ctx *c, const struct xlb_state *from,
+			 const struct xlb_state *to)
+{
+	struct xlb_vip_key key, next;
+	const struct state_vip *v;
+	void *prev = NULL;
+	size_t i;
+	int err;
+
+	if (from) {
+		for (i = 0; i < from->nr_vips; i++) {
+			v = state__vip_find(to, &from->vips[i].key);
+			if (v && v->id == from->vips[i].id)
+				continue;
+			if (v) /* same key, new id: the entry was rewritten above */
+				err = xlb_ring__clear(c->m, from->vips[i].id);
+			else
+				err = delete_vip(c, &from->vips[i].key);
+			if (err)
+				return err;
+		}
+		return 0;
+	}
+	/* Unknown starting point: any VIP in the map that the model lacks. */
+	while (bpf_map_get_next_key(c->m->vips, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (state__vip_find(to, &key))
+			continue;
+		err = delete_vip(c, &key);
+		if (err)
+			return err;
+		prev = NULL; /* the walk restarts: the deleted key is gone */
+	}
+	return 0;
+}
+
+int dataplane__sync(const struct xlb_maps *m, const struct xlb_state *from,
+		    const struct xlb_state *to, struct xlb_errmsg *e)
+{
+	struct sync_ctx c;
+	int err;
+
+	err = ctx__init(&c, m, from, to, e);
+	if (!err)
+		err = sync_config(&c, from, to);
+	if (!err)
+		err = sync_backends_in(&c, from, to);
+	if (!err)
+		err = sync_vips_in(&c, from, to);
+	if (!err)
+		err = sync_vips_out(&c, from, to);
+	if (!err)
+		err = sync_backends_out(&c, from, to);
+	ctx__fini(&c);
+	return err;
+}
+
+int dataplane__ensure_nexthops(const struct xlb_maps *m, const struct xlb_state *s,
+			       unsigned int *failed)
+{
+	int ports[NEXTHOP_MAX_PORTS];
+	char a[XLB_ADDRSTRLEN];
+	size_t i, j, k, nports = 0;
+	int ifindex, err;
+
+	*failed = 0;
+	for (i = 0; i < s->nr_vips; i++) {
+		for (j = 0; j < s->vips[i].nr_be; j++) {
+			const struct state_backend *b = &s->vips[i].be[j];
+
+			err = rtnl__prepare_nexthop(b->family, &b->addr, &ifindex);
+			if (err) {
+				xlb_addr__format(b->family, &b->addr, a, sizeof(a));
+				pr_warn("next hop of backend %s: %s\n", a, strerror(-err));
+				(*failed)++;
+				continue;
+			}
+			for (k = 0; k < nports && ports[k] != ifindex; k++)
+				;
+			if (k < nports || nports == NEXTHOP_MAX_PORTS)
+				continue;
+			ports[nports++] = ifindex;
+			err = xlb_tx_port__add(m, (__u32)ifindex);
+			if (err) {
+				pr_warn("tx port %d: %s\n", ifindex, strerror(-err));
+				(*failed)++;
+			}
+		}
+	}
+	return 0;
+}
+
+int dataplane__adopt_generations(const struct xlb_maps *m, struct xlb_state *s)
+{
+	struct state_backend *b;
+	struct xlb_backend have;
+	__u32 id, *gen;
+	int err;
+
+	for (id = 1; id < s->be_ids.max; id++) {
+		err = xlb_backend__read(m, id, &have);
+		if (err) {
+			pr_warn("read backend %u: %s\n", id, strerror(-err));
+			return err;
+		}
+		gen = &s->be_ids.gen[id];
+		if (have.generation > *gen) {
+			pr_warn("backend %u: generation %u in the map, %u saved: keeping %u\n", id,
+				have.generation, *gen, have.generation);
+			*gen = have.generation;
+			b = state__backend_by_id(s, id, NULL);
+			if (b)
+				b->generation = have.generation;
+		}
+		/* In use in the map, unknown to the model: retire it. */
+		if (!s->be_ids.used[id] && have.state != XLB_BE_UNUSED && *gen == have.generation)
+			(*gen)++;
+	}
+	return 0;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Writing the model into the forwarding program's maps. A sync compares the
+ * model the maps hold with the one they should hold and writes only what
+ * differs, in an order that never lets a packet see a half-made VIP:
+ * settings, then new and changed backends, then rings (each swapped whole),
+ * then VIP entries, then removed VIPs, then removed backends.
+ */
+#ifndef XLB_DATAPLANE_H
+#define XLB_DATAPLANE_H
+
+#include "errmsg.h"
+#include "maps.h"
+#include "state.h"
+
+/*
+ * Makes the maps hold to, given they hold from. from NULL means "unknown":
+ * every entry is compared with what the maps actually hold, and whatever the
+ * model does not know (stale VIPs, backends) is removed — the restart path.
+ * On failure the maps are part-way: sync back (to -> from) to undo.
+ */
+int dataplane__sync(const struct xlb_maps *m, const struct xlb_state *from,
+		    const struct xlb_state *to, struct xlb_errmsg *e);
+
+/* The backends map entry for a model backend. */
+void dataplane__backend_entry(const struct state_backend *b, struct xlb_backend *out);
+/* The config map entry for a model's settings. */
+int dataplane__config_entry(const struct xlb_state *s, struct xlb_config *out);
+
+/* Route lookup and managed neighbour for every backend's next hop, and its
+ * egress device in tx_ports. Failures are logged and counted in *failed;
+ * the next housekeeping round tries again. */
+int dataplane__ensure_nexthops(const struct xlb_maps *m, const struct xlb_state *s,
+			       unsigned int *failed);
+
+/* Before a sync from NULL: merges the maps' generations into s (the larger
+ * wins, and an id the maps use but s does not gets a fresh generation), so
+ * no flow recorded before the restart can match a reused id. */
+int dataplane__adopt_generations(const struct xlb_maps *m, struct xlb_state *s);
+
+#endif /* XLB_DATAPLANE_H */

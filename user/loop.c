@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The epoll loop. Each registered fd carries a handler whose address is the
+ * epoll cookie; a handler removed while a round of events is being
+ * dispatched is parked on a retired list and freed after the round, so a
+ * later event of the same round never reaches freed memory.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "loop.h"
+
+#define LOOP_MAX_EVENTS 64
+#define NSEC_PER_SEC	1000000000ULL
+
+struct xlb_loop_handler {
+	int fd; /* -1 once removed */
+	xlb_loop_cb cb;
+	void *arg;
+	struct xlb_loop_handler *next;
+};
+
+int xlb_loop__init(struct xlb_loop *loop)
+{
+	int err;
+
+	memset(loop, 0, sizeof(*loop));
+	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (loop->epfd < 0) {
+		err = -errno;
+		pr_warn("epoll_create1: %s\n", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static void free_list(struct xlb_loop_handler *h)
+{
+	while (h) {
+		struct xlb_loop_handler *next = h->next;
+
+		free(h);
+		h = next;
+	}
+}
+
+void xlb_loop__fini(struct xlb_loop *loop)
+{
+	free_list(loop->handlers);
+	free_list(loop->retired);
+	loop->handlers = NULL;
+	loop->retired = NULL;
+	if (loop->epfd >= 0)
+		close(loop->epfd);
+	loop->epfd = -1;
+}
+
+static struct xlb_loop_handler *find(struct xlb_loop *loop, int fd,
+				     struct xlb_loop_handler ***linkp)
+{
+	struct xlb_loop_handler **link;
+
+	for (link = &loop->handlers; *link; link = &(*link)->next) {
+		if ((*link)->fd == fd) {
+			if (linkp)
+				*linkp = link;
+			return *link;
+		}
+	}
+	return NULL;
+}
+
+int xlb_loop__add(struct xlb_loop *loop, int fd, uint32_t events, xlb_loop_cb cb, void *arg)
+{
+	struct epoll_event ev = {.events = events};
+	struct xlb_loop_handler *h;
+	int err;
+
+	if (fd < 0 || !cb || find(loop, fd, NULL))
+		return -EINVAL;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->fd = fd;
+	h->cb = cb;
+	h->arg = arg;
+	ev.data.ptr = h;
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev)) {
+		err = -errno;
+		pr_warn("epoll_ctl add fd %d: %s\n", fd, strerror(-err));
+		free(h);
+		return err;
+	}
+	h->next = loop->handlers;
+	loop->handlers = h;
+	return 0;
+}
+
+int xlb_loop__mod(struct xlb_loop *loop, int fd, uint32_t events)
+{
+	struct xlb_loop_handler *h = find(loop, fd, NULL);
+	struct epoll_event ev = {.events = events};
+	int err;
+
+	if (!h)
+		return -ENOENT;
+	ev.data.ptr = h;
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fd, &ev)) {
+		err = -errno;
+		pr_warn("epoll_ctl mod fd %d: %s\n", fd, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int xlb_loop__del(struct xlb_loop *loop, int fd)
+{
+	struct xlb_loop_handler **link, *h;
+	int err = 0;
+
+	h = find(loop, fd, &link);
+	if (!h)
+		return -ENOENT;
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL)) {
+		err = -errno;
+		pr_warn("epoll_ctl del fd %d: %s\n", fd, strerror(-err));
+	}
+	*link = h->next;
+	h->fd = -1;
+	h->next = loop->retired;
+	loop->retired = h;
+	return err;
+}
+
+int xlb_loop__run(struct xlb_loop *loop)
+{
+	struct epoll_event events[LOOP_MAX_EVENTS];
+	int i, n, err;
+
+	loop->stop = false;
+	while (!loop->stop) {
+		n = epoll_wait(loop->epfd, events, LOOP_MAX_EVENTS, -1);
+		if (n < 0) {
+			err = -errno;
+			if (err == -EINTR)
+				continue;
+			pr_warn("epoll_wait: %s\n", strerror(-err));
+			return err;
+		}
+		for (i = 0; i < n; i++) {
+			struct xlb_loop_handler *h = events[i].data.ptr;
+
+			if (h->fd < 0)
+				continue;
+			h->cb(loop, h->fd, events[i].events, h->arg);
+		}
+		free_list(loop->retired);
+		loop->retired = NULL;
+	}
+	return 0;
+}
+
+void xlb_loop__stop(struct xlb_loop *loop)
+{
+	loop->stop = true;
+}
+
+int xlb_signalfd__open(const sigset_t *set)
+{
+	int fd, err;
+
+	if (sigprocmask(SIG_BLOCK, set, NULL)) {
+		err = -errno;
+		pr_warn("sigprocmask: %s\n", strerror(-err));
+		return err;
+	}
+	fd = signalfd(-1, set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		pr_warn("signalfd: %s\n", strerror(-err));
+		return err;
+	}
+	return fd;
+}
+
+int xlb_signalfd__read(int fd)
+{
+	struct signalfd_siginfo si;
+	ssize_t n;
+	int err;
+
+	n = read(fd, &si, sizeof(si));
+	if (n < 0) {
+		err = -errno;
+		if (err == -EAGAIN)
+			return 0;
+		pr_warn("read signalfd: %s\n", strerror(-err));
+		return err;
+	}
+	if (n != sizeof(si))
+		return -EIO;
+	return (int)si.ssi_signo;
+}
+
+int xlb_timerfd__open(void)
+{
+	int fd, err;
+
+	fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		pr_warn("timerfd_create: %s\n", strerror(-err));
+		return err;
+	}
+	return fd;
+}
+
+static void ns_to_timespec(uint64_t ns, struct timespec *ts)
+{
+	ts->tv_sec = (time_t)(ns / NSEC_PER_SEC);
+	ts->tv_nsec = (long)(ns % NSEC_PER_SEC);
+}
+
+int xlb_timerfd__arm(int fd, uint64_t first_ns, uint64_t interval_ns)
+{
+	struct itimerspec its = {};
+	int err;
+
+	/* it_value 0 disarms the timer: "now" is the smallest non-zero value */
+	ns_to_timespec(first_ns ? first_ns : 1, &its.it_value);
+	ns_to_timespec(interval_ns, &its.it_interval);
+	if (timerfd_settime(fd, 0, &its, NULL)) {
+		err = -errno;
+		pr_warn("timerfd_settime: %s\n", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int xlb_timerfd__disarm(int fd)
+{
+	struct itimerspec its = {};
+	int err;
+
+	if (timerfd_settime(fd, 0, &its, NULL)) {
+		err = -errno;
+		pr_warn("timerfd_settime: %s\n", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int xlb_timerfd__read(int fd, uint64_t *expirations)
+{
+	ssize_t n;
+	int err;
+
+	*expirations = 0;
+	n = read(fd, expirations, sizeof(*expirations));
+	if (n < 0) {
+		err = -errno;
+		if (err == -EAGAIN)
+			return 0;
+		pr_warn("read timerfd: %s\n", strerror(-err));
+		return err;
+	}
+	return n == sizeof(*expirations) ? 0 : -EIO;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xlbd's one event loop: epoll over file descriptors, each registered with a
+ * callback. Signals (signalfd), timers (timerfd), the control socket and its
+ * clients, libcurl's sockets and libmicrohttpd's epoll fd all come through
+ * here, so nothing in the daemon ever blocks waiting for one of them.
+ */
+#ifndef XLB_LOOP_H
+#define XLB_LOOP_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct xlb_loop;
+struct xlb_loop_handler;
+
+/* Called with the epoll events that fired (EPOLLIN, EPOLLOUT, ...). */
+typedef void (*xlb_loop_cb)(struct xlb_loop *loop, int fd, uint32_t events, void *arg);
+
+struct xlb_loop {
+	int epfd;
+	bool stop;
+	struct xlb_loop_handler *handlers; /* registered */
+	struct xlb_loop_handler *retired;  /* removed during a dispatch round */
+};
+
+int xlb_loop__init(struct xlb_loop *loop);
+/* Removes every handler (closing nothing: fds belong to their owners). */
+void xlb_loop__fini(struct xlb_loop *loop);
+
+/* Registers fd for events; cb(loop, fd, events, arg) runs when they fire. */
+int xlb_loop__add(struct xlb_loop *loop, int fd, uint32_t events, xlb_loop_cb cb, void *arg);
+/* Changes the events fd waits for (e.g. adds EPOLLOUT while output is queued). */
+int xlb_loop__mod(struct xlb_loop *loop, int fd, uint32_t events);
+/* Unregisters fd; safe from inside any callback, even for another fd of the
+ * same round. The caller closes fd afterwards. */
+int xlb_loop__del(struct xlb_loop *loop, int fd);
+
+/* Dispatches events until xlb_loop__stop(); returns 0 or -errno. */
+int xlb_loop__run(struct xlb_loop *loop);
+void xlb_loop__stop(struct xlb_loop *loop);
+
+/* A signalfd for the signals in set, which are blocked first so they arrive
+ * only as events. Returns the fd or -errno. */
+int xlb_signalfd__open(const sigset_t *set);
+/* Reads one pending signal; returns its number, 0 if none, or -errno. */
+int xlb_signalfd__read(int fd);
+
+/* A non-blocking monotonic timerfd, disarmed. Returns the fd or -errno. */
+int xlb_timerfd__open(void);
+/* Arms the timer: first expiry after first_ns, then every interval_ns
+ * (0 = once). first_ns 0 is armed as 1 ns, since 0 would disarm it. */
+int xlb_timerfd__arm(int fd, uint64_t first_ns, uint64_t interval_ns);
+int xlb_timerfd__disarm(int fd);
+/* Consumes the expirations into *expirations (0 if none); 0 or -errno. */
+int xlb_timerfd__read(int fd, uint64_t *expirations);
+
+#endif /* XLB_LOOP_H */

@@ -1,0 +1,685 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The model: VIPs and backends, their ids and generations, and the rules
+ * that decide which backends a VIP's ring holds. No kernel calls here.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "maglev.h"
+#include "netaddr.h"
+#include "state.h"
+
+#define STATE_INITIAL_CAP 8
+
+/* ---- id allocator ---- */
+
+static int ids__init(struct state_ids *ids, __u32 max)
+{
+	__u32 id;
+
+	memset(ids, 0, sizeof(*ids));
+	ids->max = max;
+	ids->gen = calloc(max, sizeof(*ids->gen));
+	ids->used = calloc(max, sizeof(*ids->used));
+	ids->fifo = calloc(max, sizeof(*ids->fifo));
+	if (!ids->gen || !ids->used || !ids->fifo)
+		return -ENOMEM;
+	for (id = 1; id < max; id++)
+		ids->fifo[ids->count++] = id;
+	return 0;
+}
+
+static void ids__fini(struct state_ids *ids)
+{
+	free(ids->gen);
+	free(ids->used);
+	free(ids->fifo);
+	memset(ids, 0, sizeof(*ids));
+}
+
+static int ids__clone(struct state_ids *dst, const struct state_ids *src)
+{
+	int err = ids__init(dst, src->max);
+
+	if (err)
+		return err;
+	memcpy(dst->gen, src->gen, src->max * sizeof(*src->gen));
+	memcpy(dst->used, src->used, src->max * sizeof(*src->used));
+	memcpy(dst->fifo, src->fifo, src->max * sizeof(*src->fifo));
+	dst->head = src->head;
+	dst->count = src->count;
+	return 0;
+}
+
+static int ids__alloc(struct state_ids *ids, __u32 *id)
+{
+	if (!ids->count)
+		return -ENOSPC;
+	*id = ids->fifo[ids->head];
+	ids->head = (ids->head + 1) % ids->max;
+	ids->count--;
+	ids->used[*id] = true;
+	ids->gen[*id]++;
+	return 0;
+}
+
+static void ids__release(struct state_ids *ids, __u32 id)
+{
+	if (!id || id >= ids->max || !ids->used[id])
+		return;
+	ids->used[id] = false;
+	ids->gen[id]++;
+	ids->fifo[(ids->head + ids->count) % ids->max] = id;
+	ids->count++;
+}
+
+int state__ids_restore_gen(struct state_ids *ids, __u32 id, __u32 gen)
+{
+	if (!id || id >= ids->max)
+		return -ERANGE;
+	ids->gen[id] = gen;
+	return 0;
+}
+
+int state__ids_rebuild(struct state_ids *ids, const __u32 *order, size_t n)
+{
+	bool *queued = calloc(ids->max, sizeof(*queued));
+	__u32 id;
+	size_t i;
+
+	if (!queued)
+		return -ENOMEM;
+	ids->head = 0;
+	ids->count = 0;
+	for (id = 1; id < ids->max; id++) {
+		if (!ids->used[id] && !ids->gen[id]) {
+			ids->fifo[ids->count++] = id;
+			queued[id] = true;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		id = order[i];
+		if (id && id < ids->max && !ids->used[id] && !queued[id]) {
+			ids->fifo[ids->count++] = id;
+			queued[id] = true;
+		}
+	}
+	for (id = 1; id < ids->max; id++) {
+		if (!ids->used[id] && !queued[id])
+			ids->fifo[ids->count++] = id;
+	}
+	free(queued);
+	return 0;
+}
+
+/* ---- life ---- */
+
+int state__init(struct xlb_state *s)
+{
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->mtu = XLB_MTU_DEFAULT;
+	err = ids__init(&s->vip_ids, XLB_MAX_VIPS);
+	if (!err)
+		err = ids__init(&s->be_ids, XLB_MAX_BACKENDS);
+	if (err)
+		state__fini(s);
+	return err;
+}
+
+void state__fini(struct xlb_state *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr_vips; i++)
+		free(s->vips[i].be);
+	free(s->vips);
+	ids__fini(&s->vip_ids);
+	ids__fini(&s->be_ids);
+	memset(s, 0, sizeof(*s));
+}
+
+int state__clone(struct xlb_state *dst, const struct xlb_state *src)
+{
+	size_t i;
+	int err;
+
+	memset(dst, 0, sizeof(*dst));
+	dst->mtu = src->mtu;
+	dst->src4 = src->src4;
+	dst->src6 = src->src6;
+	err = ids__clone(&dst->vip_ids, &src->vip_ids);
+	if (!err)
+		err = ids__clone(&dst->be_ids, &src->be_ids);
+	if (err)
+		goto cleanup;
+	if (src->nr_vips) {
+		dst->vips = calloc(src->nr_vips, sizeof(*dst->vips));
+		if (!dst->vips) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		dst->cap_vips = src->nr_vips;
+	}
+	for (i = 0; i < src->nr_vips; i++) {
+		const struct state_vip *sv = &src->vips[i];
+		struct state_vip *dv = &dst->vips[i];
+
+		*dv = *sv;
+		dv->be = NULL;
+		dv->nr_be = 0;
+		dv->cap_be = 0;
+		dst->nr_vips++;
+		if (!sv->nr_be)
+			continue;
+		dv->be = malloc(sv->nr_be * sizeof(*dv->be));
+		if (!dv->be) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		memcpy(dv->be, sv->be, sv->nr_be * sizeof(*dv->be));
+		dv->nr_be = sv->nr_be;
+		dv->cap_be = sv->nr_be;
+	}
+	return 0;
+cleanup:
+	state__fini(dst);
+	return err;
+}
+
+void state__move(struct xlb_state *dst, struct xlb_state *src)
+{
+	state__fini(dst);
+	*dst = *src;
+	memset(src, 0, sizeof(*src));
+}
+
+/* ---- lookups ---- */
+
+static bool vip_key_eq(const struct xlb_vip_key *a, const struct xlb_vip_key *b)
+{
+	return a->family == b->family && a->proto == b->proto && a->port == b->port &&
+	       !memcmp(&a->addr, &b->addr, sizeof(a->addr));
+}
+
+struct state_vip *state__vip_find(const struct xlb_state *s, const struct xlb_vip_key *key)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr_vips; i++) {
+		if (vip_key_eq(&s->vips[i].key, key))
+			return &s->vips[i];
+	}
+	return NULL;
+}
+
+struct state_vip *state__vip_by_id(const struct xlb_state *s, __u32 id)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr_vips; i++) {
+		if (s->vips[i].id == id)
+			return &s->vips[i];
+	}
+	return NULL;
+}
+
+struct state_backend *state__backend_find(const struct state_vip *v, int family,
+					  const struct xlb_addr *addr, __be16 port)
+{
+	size_t i;
+
+	for (i = 0; i < v->nr_be; i++) {
+		struct state_backend *b = &v->be[i];
+
+		if (b->family == family && b->port == port &&
+		    !memcmp(&b->addr, addr, sizeof(*addr)))
+			return b;
+	}
+	return NULL;
+}
+
+struct state_backend *state__backend_by_id(const struct xlb_state *s, __u32 id,
+					   struct state_vip **vip)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->nr_vips; i++) {
+		for (j = 0; j < s->vips[i].nr_be; j++) {
+			if (s->vips[i].be[j].id == id) {
+				if (vip)
+					*vip = &s->vips[i];
+				return &s->vips[i].be[j];
+			}
+		}
+	}
+	return NULL;
+}
+
+/* ---- validation ---- */
+
+static bool addr_valid(int family, const struct xlb_addr *a)
+{
+	if (family == XLB_AF_INET)
+		return a->a[0] && !a->a[1] && !a->a[2] && !a->a[3];
+	if (family == XLB_AF_INET6)
+		return a->a[0] || a->a[1] || a->a[2] || a->a[3];
+	return false;
+}
+
+static int vip_key_check(const struct xlb_vip_key *key, struct xlb_errmsg *e)
+{
+	if (key->family != XLB_AF_INET && key->family != XLB_AF_INET6)
+		return xlb_errmsg__set(e, -EAFNOSUPPORT, "VIP family %u not IPv4 or IPv6",
+				       key->family);
+	if (!addr_valid(key->family, &key->addr))
+		return xlb_errmsg__set(e, -EINVAL, "VIP address invalid");
+	if (key->proto != IPPROTO_TCP && key->proto != IPPROTO_UDP)
+		return xlb_errmsg__set(e, -EPROTONOSUPPORT, "VIP protocol %u not tcp or udp",
+				       key->proto);
+	return 0;
+}
+
+static const char *vip_str(const struct xlb_vip_key *key, char *buf, size_t len)
+{
+	if (xlb_vip_key__format(key, buf, len))
+		return "?";
+	return buf;
+}
+
+static struct state_vip *vip_get(const struct xlb_state *s, const struct xlb_vip_key *key,
+				 struct xlb_errmsg *e, int *err)
+{
+	char name[XLB_ADDRSTRLEN];
+	struct state_vip *v;
+
+	*err = vip_key_check(key, e);
+	if (*err)
+		return NULL;
+	v = state__vip_find(s, key);
+	if (!v)
+		*err = xlb_errmsg__set(e, -ENOENT, "unknown VIP %s",
+				       vip_str(key, name, sizeof(name)));
+	return v;
+}
+
+static const char *backend_str(int family, const struct xlb_addr *addr, __be16 port, char *buf,
+			       size_t len)
+{
+	char a[XLB_ADDRSTRLEN];
+
+	if (xlb_addr__format(family, addr, a, sizeof(a)))
+		return "?";
+	snprintf(buf, len, family == XLB_AF_INET6 ? "[%s]:%u" : "%s:%u", a, ntohs(port));
+	return buf;
+}
+
+/* ---- growth ---- */
+
+static struct state_vip *vip_slot(struct xlb_state *s)
+{
+	if (s->nr_vips == s->cap_vips) {
+		size_t cap = s->cap_vips ? s->cap_vips * 2 : STATE_INITIAL_CAP;
+		struct state_vip *nv = realloc(s->vips, cap * sizeof(*nv));
+
+		if (!nv)
+			return NULL;
+		s->vips = nv;
+		s->cap_vips = cap;
+	}
+	return &s->vips[s->nr_vips];
+}
+
+static struct state_backend *backend_slot(struct state_vip *v)
+{
+	if (v->nr_be == v->cap_be) {
+		size_t cap = v->cap_be ? v->cap_be * 2 : STATE_INITIAL_CAP;
+		struct state_backend *nb = realloc(v->be, cap * sizeof(*nb));
+
+		if (!nb)
+			return NULL;
+		v->be = nb;
+		v->cap_be = cap;
+	}
+	return &v->be[v->nr_be];
+}
+
+/* ---- VIPs ---- */
+
+int state__vip_add(struct xlb_state *s, const struct xlb_vip_key *key, __u8 mode, __u8 flags,
+		   struct xlb_errmsg *e)
+{
+	char name[XLB_ADDRSTRLEN];
+	struct state_vip *v;
+	__u32 id;
+	int err;
+
+	err = vip_key_check(key, e);
+	if (err)
+		return err;
+	if (mode >= XLB_MODE__MAX)
+		return xlb_errmsg__set(e, -EINVAL, "mode %u out of range", mode);
+	if (state__vip_find(s, key))
+		return xlb_errmsg__set(e, -EEXIST, "VIP %s exists",
+				       vip_str(key, name, sizeof(name)));
+	v = vip_slot(s);
+	if (!v)
+		return xlb_errmsg__set(e, -ENOMEM, "out of memory");
+	if (ids__alloc(&s->vip_ids, &id))
+		return xlb_errmsg__set(e, -ENOSPC, "no free VIP id (at most %u VIPs)",
+				       XLB_MAX_VIPS - 1);
+	s->nr_vips++;
+	memset(v, 0, sizeof(*v));
+	v->id = id;
+	v->key = *key;
+	v->mode = mode;
+	v->flags = flags;
+	return 0;
+}
+
+static void vip_release_backends(struct xlb_state *s, struct state_vip *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nr_be; i++)
+		ids__release(&s->be_ids, v->be[i].id);
+	free(v->be);
+	v->be = NULL;
+	v->nr_be = 0;
+	v->cap_be = 0;
+}
+
+int state__vip_del(struct xlb_state *s, const struct xlb_vip_key *key, struct xlb_errmsg *e)
+{
+	struct state_vip *v;
+	size_t idx;
+	int err;
+
+	v = vip_get(s, key, e, &err);
+	if (!v)
+		return err;
+	vip_release_backends(s, v);
+	ids__release(&s->vip_ids, v->id);
+	idx = (size_t)(v - s->vips);
+	memmove(v, v + 1, (s->nr_vips - idx - 1) * sizeof(*v));
+	s->nr_vips--;
+	return 0;
+}
+
+int state__vip_set_mode(struct xlb_state *s, const struct xlb_vip_key *key, __u8 mode,
+			struct xlb_errmsg *e)
+{
+	struct state_vip *v;
+	int err;
+
+	v = vip_get(s, key, e, &err);
+	if (!v)
+		return err;
+	if (mode >= XLB_MODE__MAX)
+		return xlb_errmsg__set(e, -EINVAL, "mode %u out of range", mode);
+	v->mode = mode;
+	return 0;
+}
+
+/* ---- backends ---- */
+
+int state__backend_add(struct xlb_state *s, const struct xlb_vip_key *key,
+		       const struct state_backend_spec *spec, struct xlb_errmsg *e)
+{
+	char name[XLB_ADDRSTRLEN];
+	struct state_backend *b;
+	struct state_vip *v;
+	__u32 id;
+	int err;
+
+	v = vip_get(s, key, e, &err);
+	if (!v)
+		return err;
+	if (!addr_valid(spec->family, &spec->addr))
+		return xlb_errmsg__set(e, -EINVAL, "backend address invalid");
+	if (spec->family != key->family)
+		return xlb_errmsg__set(e, -EAFNOSUPPORT,
+				       "backend family differs from the VIP's (IPv%u VIP)",
+				       key->family);
+	if (spec->weight > XLB_WEIGHT_MAX)
+		return xlb_errmsg__set(e, -ERANGE, "weight out of range (0..%u)", XLB_WEIGHT_MAX);
+	if (spec->flags & ~XLB_BE_F_ALL)
+		return xlb_errmsg__set(e, -EINVAL, "unknown backend flags %#x",
+				       spec->flags & ~XLB_BE_F_ALL);
+	if (state__backend_find(v, spec->family, &spec->addr, spec->port))
+		return xlb_errmsg__set(
+			e, -EEXIST, "backend %s exists",
+			backend_str(spec->family, &spec->addr, spec->port, name, sizeof(name)));
+	b = backend_slot(v);
+	if (!b)
+		return xlb_errmsg__set(e, -ENOMEM, "out of memory");
+	if (ids__alloc(&s->be_ids, &id))
+		return xlb_errmsg__set(e, -ENOSPC, "no free backend id (at most %u backends)",
+				       XLB_MAX_BACKENDS - 1);
+	v->nr_be++;
+	memset(b, 0, sizeof(*b));
+	b->id = id;
+	b->generation = s->be_ids.gen[id];
+	b->addr = spec->addr;
+	b->port = spec->port;
+	b->family = spec->family;
+	b->weight = spec->weight;
+	b->flags = spec->flags;
+	b->health = XLB_HEALTH_UNKNOWN;
+	return 0;
+}
+
+static struct state_backend *backend_get(const struct xlb_state *s, const struct xlb_vip_key *key,
+					 int family, const struct xlb_addr *addr, __be16 port,
+					 struct state_vip **vp, struct xlb_errmsg *e, int *err)
+{
+	char name[XLB_ADDRSTRLEN], vname[XLB_ADDRSTRLEN];
+	struct state_backend *b;
+
+	*vp = vip_get(s, key, e, err);
+	if (!*vp)
+		return NULL;
+	b = state__backend_find(*vp, family, addr, port);
+	if (!b)
+		*err = xlb_errmsg__set(e, -ENOENT, "unknown backend %s in VIP %s",
+				       backend_str(family, addr, port, name, sizeof(name)),
+				       vip_str(key, vname, sizeof(vname)));
+	return b;
+}
+
+int state__backend_del(struct xlb_state *s, const struct xlb_vip_key *key, int family,
+		       const struct xlb_addr *addr, __be16 port, struct xlb_errmsg *e)
+{
+	struct state_backend *b;
+	struct state_vip *v;
+	size_t idx;
+	int err;
+
+	b = backend_get(s, key, family, addr, port, &v, e, &err);
+	if (!b)
+		return err;
+	ids__release(&s->be_ids, b->id);
+	idx = (size_t)(b - v->be);
+	memmove(b, b + 1, (v->nr_be - idx - 1) * sizeof(*b));
+	v->nr_be--;
+	return 0;
+}
+
+int state__backend_set(struct xlb_state *s, const struct xlb_vip_key *key, int family,
+		       const struct xlb_addr *addr, __be16 port,
+		       const struct state_backend_change *chg, struct xlb_errmsg *e)
+{
+	struct state_backend *b;
+	struct state_vip *v;
+	int err;
+
+	b = backend_get(s, key, family, addr, port, &v, e, &err);
+	if (!b)
+		return err;
+	if (chg->set_weight && chg->weight > XLB_WEIGHT_MAX)
+		return xlb_errmsg__set(e, -ERANGE, "weight out of range (0..%u)", XLB_WEIGHT_MAX);
+	if ((chg->flags_set | chg->flags_clear) & ~XLB_BE_F_ALL)
+		return xlb_errmsg__set(e, -EINVAL, "unknown backend flags %#x",
+				       (chg->flags_set | chg->flags_clear) & ~XLB_BE_F_ALL);
+	if (chg->flags_set & chg->flags_clear)
+		return xlb_errmsg__set(e, -EINVAL, "a flag both set and cleared");
+	if (chg->set_weight)
+		b->weight = chg->weight;
+	b->flags = (b->flags | chg->flags_set) & ~chg->flags_clear;
+	return 0;
+}
+
+int state__set_health(struct xlb_state *s, __u32 backend_id, enum xlb_health health)
+{
+	struct state_backend *b = state__backend_by_id(s, backend_id, NULL);
+
+	if (!b)
+		return -ENOENT;
+	if ((unsigned int)health >= XLB_HEALTH__MAX)
+		return -EINVAL;
+	if (b->health == health)
+		return 0;
+	b->health = health;
+	return 1;
+}
+
+/* ---- settings ---- */
+
+int state__set_mtu(struct xlb_state *s, __u32 mtu, struct xlb_errmsg *e)
+{
+	if (mtu < XLB_MTU_MIN || mtu > XLB_MTU_MAX)
+		return xlb_errmsg__set(e, -ERANGE, "mtu %u out of range (%u..%u)", mtu, XLB_MTU_MIN,
+				       XLB_MTU_MAX);
+	s->mtu = mtu;
+	return 0;
+}
+
+int state__set_source(struct xlb_state *s, int family, const struct xlb_addr *addr,
+		      unsigned int plen, struct xlb_errmsg *e)
+{
+	unsigned int max = family == XLB_AF_INET ? 32 : 128;
+	struct state_source *src = family == XLB_AF_INET ? &s->src4 : &s->src6;
+
+	if (family != XLB_AF_INET && family != XLB_AF_INET6)
+		return xlb_errmsg__set(e, -EAFNOSUPPORT, "source family %d not IPv4 or IPv6",
+				       family);
+	if (!addr_valid(family, addr))
+		return xlb_errmsg__set(e, -EINVAL, "source address invalid");
+	if (!plen || plen > max)
+		return xlb_errmsg__set(e, -ERANGE, "source prefix length %u out of range (1..%u)",
+				       plen, max);
+	src->set = true;
+	src->addr = *addr;
+	src->plen = (__u8)plen;
+	return 0;
+}
+
+/* ---- what the data plane sees ---- */
+
+enum xlb_backend_state state__backend_dp_state(const struct state_backend *b)
+{
+	if ((b->flags & XLB_BE_F_ADMIN_DOWN) || b->health == XLB_HEALTH_DOWN)
+		return XLB_BE_DOWN;
+	if ((b->flags & XLB_BE_F_DRAIN) || !b->weight)
+		return XLB_BE_DRAINING;
+	return XLB_BE_ACTIVE;
+}
+
+static bool primary_active(const struct state_vip *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nr_be; i++) {
+		if (!(v->be[i].flags & XLB_BE_F_BACKUP) &&
+		    state__backend_dp_state(&v->be[i]) == XLB_BE_ACTIVE)
+			return true;
+	}
+	return false;
+}
+
+bool state__backend_in_ring(const struct state_vip *v, const struct state_backend *b)
+{
+	if (state__backend_dp_state(b) != XLB_BE_ACTIVE)
+		return false;
+	if (!(b->flags & XLB_BE_F_BACKUP))
+		return true;
+	return !primary_active(v);
+}
+
+void state__ring_members(const struct state_vip *v, struct maglev_backend *out, size_t *n)
+{
+	bool backups = !primary_active(v);
+	size_t i;
+
+	*n = 0;
+	for (i = 0; i < v->nr_be; i++) {
+		const struct state_backend *b = &v->be[i];
+
+		if (state__backend_dp_state(b) != XLB_BE_ACTIVE)
+			continue;
+		if (!!(b->flags & XLB_BE_F_BACKUP) != backups)
+			continue;
+		out[*n].id = b->id;
+		out[*n].addr = b->addr;
+		out[*n].port = b->port;
+		out[*n].family = b->family;
+		out[*n].weight = b->weight;
+		(*n)++;
+	}
+}
+
+/* ---- restore ---- */
+
+int state__vip_restore(struct xlb_state *s, __u32 id, const struct xlb_vip_key *key, __u8 mode,
+		       __u8 flags)
+{
+	struct state_vip *v;
+	int err;
+
+	if (!id || id >= s->vip_ids.max || s->vip_ids.used[id] || state__vip_find(s, key))
+		return -EEXIST;
+	err = vip_key_check(key, NULL);
+	if (err)
+		return err;
+	v = vip_slot(s);
+	if (!v)
+		return -ENOMEM;
+	s->nr_vips++;
+	s->vip_ids.used[id] = true;
+	memset(v, 0, sizeof(*v));
+	v->id = id;
+	v->key = *key;
+	v->mode = mode;
+	v->flags = flags;
+	return 0;
+}
+
+int state__backend_restore(struct xlb_state *s, __u32 vip_id, __u32 id,
+			   const struct state_backend *b)
+{
+	struct state_vip *v = state__vip_by_id(s, vip_id);
+	struct state_backend *slot;
+
+	if (!v)
+		return -ENOENT;
+	if (!id || id >= s->be_ids.max || s->be_ids.used[id] ||
+	    state__backend_find(v, b->family, &b->addr, b->port))
+		return -EEXIST;
+	if (b->family != v->key.family || !addr_valid(b->family, &b->addr) ||
+	    b->weight > XLB_WEIGHT_MAX || (b->flags & ~XLB_BE_F_ALL))
+		return -EINVAL;
+	slot = backend_slot(v);
+	if (!slot)
+		return -ENOMEM;
+	v->nr_be++;
+	s->be_ids.used[id] = true;
+	s->be_ids.gen[id] = b->generation;
+	*slot = *b;
+	slot->id = id;
+	return 0;
+}

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xlbd's model of what it forwards: VIPs, their backends, the runtime
+ * settings, and the id allocators. Pure data: nothing here touches the
+ * kernel, so every rule (ids, generations, backups, ring membership) is
+ * tested without it. dataplane.c writes a model into the maps; state_file.c
+ * saves and restores what the maps cannot hold.
+ *
+ * Changes are made to a copy (state__clone) and committed by swapping, so a
+ * batch that fails half-way leaves the running model untouched.
+ */
+#ifndef XLB_STATE_H
+#define XLB_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <xlb/abi.h>
+#include <xlb/ctl.h>
+
+#include "errmsg.h"
+
+struct maglev_backend;
+
+/* Backend flags, weights and health are the control protocol's own
+ * (XLB_BE_F_*, XLB_WEIGHT_*, enum xlb_health): the model stores what the
+ * operator said, in the operator's terms. Health XLB_HEALTH_UNKNOWN (no check
+ * configured, or no result yet) counts as up. */
+
+struct state_backend {
+	__u32 id; /* index into the backends map, 1..XLB_MAX_BACKENDS-1 */
+	__u32 generation;
+	struct xlb_addr addr;
+	__be16 port;
+	__u8 family; /* enum xlb_family, same as the VIP's */
+	__u8 health; /* enum xlb_health */
+	__u32 weight;
+	__u32 flags; /* XLB_BE_F_* */
+};
+
+struct state_vip {
+	__u32 id; /* index into rings, vip_stats; 1..XLB_MAX_VIPS-1 */
+	struct xlb_vip_key key;
+	__u8 mode; /* enum xlb_mode */
+	__u8 flags;
+	struct state_backend *be;
+	size_t nr_be;
+	size_t cap_be;
+};
+
+/* Ids 1..max-1, handed out oldest-freed first so an id comes back as late as
+ * possible; gen[id] is bumped on every allocation and every release, so a
+ * flow that recorded the old generation never follows a reused id. */
+struct state_ids {
+	__u32 max;
+	__u32 *gen;
+	bool *used;
+	__u32 *fifo; /* free ids */
+	__u32 head;
+	__u32 count;
+};
+
+/* Outer source of encapsulated packets, per family: a prefix (plen 32/128 =
+ * one fixed address). */
+struct state_source {
+	bool set;
+	struct xlb_addr addr;
+	__u8 plen;
+};
+
+struct xlb_state {
+	struct state_vip *vips;
+	size_t nr_vips;
+	size_t cap_vips;
+	struct state_ids vip_ids;
+	struct state_ids be_ids;
+	__u32 mtu;
+	struct state_source src4;
+	struct state_source src6;
+};
+
+/* What a request gives for a backend. */
+struct state_backend_spec {
+	struct xlb_addr addr;
+	__be16 port;
+	__u8 family;
+	__u32 weight;
+	__u32 flags;
+};
+
+/* A change to a backend: only the parts marked are applied. */
+struct state_backend_change {
+	bool set_weight;
+	__u32 weight;
+	__u32 flags_set;
+	__u32 flags_clear;
+};
+
+int state__init(struct xlb_state *s);
+void state__fini(struct xlb_state *s);
+/* Deep copy of src into dst (dst uninitialised). */
+int state__clone(struct xlb_state *dst, const struct xlb_state *src);
+/* Replaces *dst by *src, which is consumed. */
+void state__move(struct xlb_state *dst, struct xlb_state *src);
+
+struct state_vip *state__vip_find(const struct xlb_state *s, const struct xlb_vip_key *key);
+struct state_vip *state__vip_by_id(const struct xlb_state *s, __u32 id);
+struct state_backend *state__backend_find(const struct state_vip *v, int family,
+					  const struct xlb_addr *addr, __be16 port);
+struct state_backend *state__backend_by_id(const struct xlb_state *s, __u32 id,
+					   struct state_vip **vip);
+
+/* Each returns 0 or -errno with e naming the problem. */
+int state__vip_add(struct xlb_state *s, const struct xlb_vip_key *key, __u8 mode, __u8 flags,
+		   struct xlb_errmsg *e);
+int state__vip_del(struct xlb_state *s, const struct xlb_vip_key *key, struct xlb_errmsg *e);
+int state__vip_set_mode(struct xlb_state *s, const struct xlb_vip_key *key, __u8 mode,
+			struct xlb_errmsg *e);
+int state__backend_add(struct xlb_state *s, const struct xlb_vip_key *key,
+		       const struct state_backend_spec *spec, struct xlb_errmsg *e);
+int state__backend_del(struct xlb_state *s, const struct xlb_vip_key *key, int family,
+		       const struct xlb_addr *addr, __be16 port, struct xlb_errmsg *e);
+int state__backend_set(struct xlb_state *s, const struct xlb_vip_key *key, int family,
+		       const struct xlb_addr *addr, __be16 port,
+		       const struct state_backend_change *chg, struct xlb_errmsg *e);
+int state__set_mtu(struct xlb_state *s, __u32 mtu, struct xlb_errmsg *e);
+int state__set_source(struct xlb_state *s, int family, const struct xlb_addr *addr,
+		      unsigned int plen, struct xlb_errmsg *e);
+
+/* The health-check hook: marks a backend up or down. Returns 1 if its state
+ * changed, 0 if not, -ENOENT for an unknown id. */
+int state__set_health(struct xlb_state *s, __u32 backend_id, enum xlb_health health);
+
+/* The data-plane state of a backend: DOWN (admin down or unhealthy),
+ * DRAINING (drain flag or weight 0), else ACTIVE. */
+enum xlb_backend_state state__backend_dp_state(const struct state_backend *b);
+/* Whether b is in its VIP's ring: ACTIVE, and either a primary or a backup
+ * of a VIP whose primaries are all out of the ring. */
+bool state__backend_in_ring(const struct state_vip *v, const struct state_backend *b);
+/* The ring's members as Maglev input, in the VIP's order; out has room for
+ * v->nr_be entries. Sets *n. */
+void state__ring_members(const struct state_vip *v, struct maglev_backend *out, size_t *n);
+
+/* Restoring a saved model: claim exact ids, as they were. */
+int state__vip_restore(struct xlb_state *s, __u32 id, const struct xlb_vip_key *key, __u8 mode,
+		       __u8 flags);
+int state__backend_restore(struct xlb_state *s, __u32 vip_id, __u32 id,
+			   const struct state_backend *b);
+/* Sets the generation of a free id (kept across restarts). */
+int state__ids_restore_gen(struct state_ids *ids, __u32 id, __u32 gen);
+/* Rebuilds the free list from the used flags: never-used ids (generation 0)
+ * first, in order, then the ids of order[n] (released ones, oldest first),
+ * then any other free id. */
+int state__ids_rebuild(struct state_ids *ids, const __u32 *order, size_t n);
+
+#endif /* XLB_STATE_H */
