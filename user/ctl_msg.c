@@ -1,0 +1,822 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Control messages: one table says each attribute's kind, range and field
+ * in struct xlb_ctl_msg; another says which attributes each command allows
+ * and requires. Encode and decode are both driven by them, so the two can
+ * not disagree.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <libmnl/libmnl.h>
+
+#include "ctl_msg.h"
+
+_Static_assert(XLB_A__MAX <= 64, "attribute masks are one u64");
+
+#define BIT(a)	(1ULL << (a))
+#define VIP_KEY (BIT(XLB_A_FAMILY) | BIT(XLB_A_VIP_ADDR) | BIT(XLB_A_PORT) | BIT(XLB_A_PROTO))
+#define BE_KEY	(VIP_KEY | BIT(XLB_A_BACKEND_ADDR))
+#define FLOW_KEY                                                                                   \
+	(BIT(XLB_A_FAMILY) | BIT(XLB_A_PROTO) | BIT(XLB_A_FLOW_SRC) | BIT(XLB_A_FLOW_SPORT) |      \
+	 BIT(XLB_A_FLOW_DST) | BIT(XLB_A_FLOW_DPORT))
+#define SOURCES                                                                                    \
+	(BIT(XLB_A_SRC4_ADDR) | BIT(XLB_A_SRC4_PLEN) | BIT(XLB_A_SRC6_ADDR) | BIT(XLB_A_SRC6_PLEN))
+
+#define IPV4_PLEN_MAX 32
+#define ERRNO_MAX     4095 /* largest errno an NLMSG_ERROR may carry, as the kernel's MAX_ERRNO */
+#define IPV6_PLEN_MAX 128
+
+enum attr_kind {
+	K_NONE = 0,
+	K_U8,
+	K_U16,
+	K_U32,
+	K_U64,
+	K_ADDR,
+	K_STR,
+	K_COUNTERS,
+	K_CHECK,
+};
+
+/* How a value is checked beyond its length. */
+enum attr_check {
+	C_RANGE = 0, /* min <= v <= max */
+	C_FAMILY,    /* XLB_AF_INET or XLB_AF_INET6 */
+	C_PROTO,     /* IPPROTO_TCP or IPPROTO_UDP */
+	C_BITS,	     /* no bit outside max */
+};
+
+struct attr_pol {
+	const char *name;
+	enum attr_kind kind;
+	enum attr_check check;
+	size_t off; /* field in struct xlb_ctl_msg */
+	__u64 min;
+	__u64 max; /* C_RANGE: largest value; K_STR: size with NUL; C_BITS: mask */
+};
+
+#define F(field) offsetof(struct xlb_ctl_msg, field)
+
+static const struct attr_pol attr_pols[XLB_A__MAX] = {
+	[XLB_A_FAMILY] = {"family", K_U8, C_FAMILY, F(vip.key.family), 0, 0},
+	[XLB_A_VIP_ADDR] = {"vip_addr", K_ADDR, C_RANGE, F(vip.key.addr), 0, 0},
+	[XLB_A_PORT] = {"port", K_U16, C_RANGE, F(vip.key.port), 0, UINT16_MAX},
+	[XLB_A_PROTO] = {"proto", K_U8, C_PROTO, F(vip.key.proto), 0, 0},
+	[XLB_A_MODE] = {"mode", K_U8, C_RANGE, F(vip.mode), 0, XLB_MODE__MAX - 1},
+	[XLB_A_VIP_ID] = {"vip_id", K_U32, C_RANGE, F(vip.id), 1, XLB_MAX_VIPS - 1},
+	[XLB_A_BACKEND_ADDR] = {"backend_addr", K_ADDR, C_RANGE, F(be.addr), 0, 0},
+	[XLB_A_BACKEND_PORT] = {"backend_port", K_U16, C_RANGE, F(be.port), 0, UINT16_MAX},
+	[XLB_A_BACKEND_ID] = {"backend_id", K_U32, C_RANGE, F(be.id), 1, XLB_MAX_BACKENDS - 1},
+	[XLB_A_GENERATION] = {"generation", K_U32, C_RANGE, F(be.generation), 0, UINT32_MAX},
+	[XLB_A_WEIGHT] = {"weight", K_U32, C_RANGE, F(be.weight), 0, XLB_WEIGHT_MAX},
+	[XLB_A_FLAGS] = {"flags", K_U32, C_BITS, F(be.flags), 0, XLB_BE_F_ALL},
+	[XLB_A_FLAGS_MASK] = {"flags_mask", K_U32, C_BITS, F(be.flags_mask), 0, XLB_BE_F_ALL},
+	[XLB_A_STATE] = {"state", K_U8, C_RANGE, F(be.state), 0, XLB_BE_DOWN},
+	[XLB_A_HEALTH] = {"health", K_U8, C_RANGE, F(be.health), 0, XLB_HEALTH__MAX - 1},
+	[XLB_A_COUNTERS] = {"counters", K_COUNTERS, C_RANGE, F(cnt), 0, 0},
+	[XLB_A_CHECK] = {"check", K_CHECK, C_RANGE, F(be.check), 0, 0},
+	[XLB_A_FLOW_SRC] = {"flow_src", K_ADDR, C_RANGE, F(flow.src), 0, 0},
+	[XLB_A_FLOW_SPORT] = {"flow_sport", K_U16, C_RANGE, F(flow.sport), 0, UINT16_MAX},
+	[XLB_A_FLOW_DST] = {"flow_dst", K_ADDR, C_RANGE, F(flow.dst), 0, 0},
+	[XLB_A_FLOW_DPORT] = {"flow_dport", K_U16, C_RANGE, F(flow.dport), 0, UINT16_MAX},
+	[XLB_A_FLOW_SOURCE] = {"flow_source", K_U8, C_RANGE, F(flow.source), XLB_FLOW_FROM_TABLE,
+			       XLB_FLOW_SOURCE__MAX - 1},
+	[XLB_A_STAT_ID] = {"stat_id", K_U32, C_RANGE, F(stat.id), 0, XLB_STAT__MAX - 1},
+	[XLB_A_STAT_NAME] = {"stat_name", K_STR, C_RANGE, F(stat.name), 0, XLB_CTL_STAT_NAME_MAX},
+	[XLB_A_MTU] = {"mtu", K_U32, C_RANGE, F(cfg.mtu), XLB_MTU_MIN, XLB_MTU_MAX},
+	[XLB_A_SRC4_ADDR] = {"src4_addr", K_ADDR, C_RANGE, F(cfg.src4), 0, 0},
+	[XLB_A_SRC4_PLEN] = {"src4_plen", K_U8, C_RANGE, F(cfg.src4_plen), 0, IPV4_PLEN_MAX},
+	[XLB_A_SRC6_ADDR] = {"src6_addr", K_ADDR, C_RANGE, F(cfg.src6), 0, 0},
+	[XLB_A_SRC6_PLEN] = {"src6_plen", K_U8, C_RANGE, F(cfg.src6_plen), 0, IPV6_PLEN_MAX},
+	[XLB_A_IFNAME] = {"ifname", K_STR, C_RANGE, F(cfg.ifname), 0, IF_NAMESIZE},
+	[XLB_A_XDP_MODE] = {"xdp_mode", K_U8, C_RANGE, F(cfg.xdp_mode), 0, XLB_XDP_MODE__MAX - 1},
+	[XLB_A_ATTACHED] = {"attached", K_U8, C_RANGE, F(cfg.attached), 0, 1},
+};
+
+static const struct attr_pol cnt_pols[XLB_CNT__MAX] = {
+	[XLB_CNT_PACKETS] = {"packets", K_U64, C_RANGE, offsetof(struct xlb_ctl_counters, packets),
+			     0, UINT64_MAX},
+	[XLB_CNT_BYTES] = {"bytes", K_U64, C_RANGE, offsetof(struct xlb_ctl_counters, bytes), 0,
+			   UINT64_MAX},
+	[XLB_CNT_NEW_FLOWS] = {"new_flows", K_U64, C_RANGE,
+			       offsetof(struct xlb_ctl_counters, new_flows), 0, UINT64_MAX},
+	[XLB_CNT_DROPS] = {"drops", K_U64, C_RANGE, offsetof(struct xlb_ctl_counters, drops), 0,
+			   UINT64_MAX},
+	[XLB_CNT_PPS] = {"pps", K_U64, C_RANGE, offsetof(struct xlb_ctl_counters, pps), 0,
+			 UINT64_MAX},
+	[XLB_CNT_BPS] = {"bps", K_U64, C_RANGE, offsetof(struct xlb_ctl_counters, bps), 0,
+			 UINT64_MAX},
+};
+
+/* What a command may and must carry, as a request and as a reply. */
+struct cmd_rule {
+	const char *name;
+	bool dump;  /* answered by a dump */
+	bool batch; /* allowed inside a batch */
+	__u64 req_allow;
+	__u64 req_need;
+	__u64 req_one;	 /* a request must carry at least one of these (0: no rule) */
+	__u64 rep_allow; /* 0: the command has no data replies */
+	__u64 rep_need;
+};
+
+#define CMD(c) [(c)-XLB_CMD_VIP_ADD]
+
+static const struct cmd_rule cmd_rules[XLB_CMD__MAX - XLB_CMD_VIP_ADD] = {
+	CMD(XLB_CMD_VIP_ADD) = {"vip_add", false, true, VIP_KEY | BIT(XLB_A_MODE), VIP_KEY, 0, 0,
+				0},
+	CMD(XLB_CMD_VIP_DEL) = {"vip_del", false, true, VIP_KEY, VIP_KEY, 0, 0, 0},
+	CMD(XLB_CMD_VIP_SET) = {"vip_set", false, true, VIP_KEY | BIT(XLB_A_MODE), VIP_KEY,
+				BIT(XLB_A_MODE), 0, 0},
+	CMD(XLB_CMD_VIP_GET) = {"vip_get", true, false, VIP_KEY, 0, 0,
+				VIP_KEY | BIT(XLB_A_MODE) | BIT(XLB_A_VIP_ID) | BIT(XLB_A_COUNTERS),
+				VIP_KEY | BIT(XLB_A_MODE) | BIT(XLB_A_VIP_ID)},
+	CMD(XLB_CMD_BACKEND_ADD) = {"backend_add", false, true,
+				    BE_KEY | BIT(XLB_A_BACKEND_PORT) | BIT(XLB_A_WEIGHT) |
+					    BIT(XLB_A_FLAGS) | BIT(XLB_A_CHECK),
+				    BE_KEY, 0, 0, 0},
+	CMD(XLB_CMD_BACKEND_DEL) = {"backend_del", false, true, BE_KEY | BIT(XLB_A_BACKEND_PORT),
+				    BE_KEY, 0, 0, 0},
+	CMD(XLB_CMD_BACKEND_SET) = {"backend_set", false, true,
+				    BE_KEY | BIT(XLB_A_BACKEND_PORT) | BIT(XLB_A_WEIGHT) |
+					    BIT(XLB_A_FLAGS) | BIT(XLB_A_FLAGS_MASK) |
+					    BIT(XLB_A_CHECK),
+				    BE_KEY, BIT(XLB_A_WEIGHT) | BIT(XLB_A_FLAGS) | BIT(XLB_A_CHECK),
+				    0, 0},
+	CMD(XLB_CMD_BACKEND_GET) =
+		{"backend_get", true, false, VIP_KEY, 0, 0,
+		 BE_KEY | BIT(XLB_A_BACKEND_PORT) | BIT(XLB_A_BACKEND_ID) | BIT(XLB_A_GENERATION) |
+			 BIT(XLB_A_WEIGHT) | BIT(XLB_A_FLAGS) | BIT(XLB_A_STATE) |
+			 BIT(XLB_A_HEALTH) | BIT(XLB_A_COUNTERS) | BIT(XLB_A_CHECK),
+		 BE_KEY | BIT(XLB_A_BACKEND_PORT) | BIT(XLB_A_BACKEND_ID) | BIT(XLB_A_GENERATION) |
+			 BIT(XLB_A_WEIGHT) | BIT(XLB_A_FLAGS) | BIT(XLB_A_STATE)},
+	CMD(XLB_CMD_FLOW_GET) = {"flow_get", false, false, FLOW_KEY, FLOW_KEY, 0,
+				 FLOW_KEY | BIT(XLB_A_FLOW_SOURCE) | BIT(XLB_A_VIP_ADDR) |
+					 BIT(XLB_A_PORT) | BIT(XLB_A_VIP_ID) |
+					 BIT(XLB_A_BACKEND_ADDR) | BIT(XLB_A_BACKEND_PORT) |
+					 BIT(XLB_A_BACKEND_ID) | BIT(XLB_A_GENERATION) |
+					 BIT(XLB_A_STATE),
+				 FLOW_KEY | BIT(XLB_A_FLOW_SOURCE)},
+	CMD(XLB_CMD_STATS_GET) = {"stats_get", true, false, 0, 0, 0,
+				  BIT(XLB_A_STAT_ID) | BIT(XLB_A_STAT_NAME) | BIT(XLB_A_COUNTERS),
+				  BIT(XLB_A_STAT_ID) | BIT(XLB_A_STAT_NAME) | BIT(XLB_A_COUNTERS)},
+	CMD(XLB_CMD_CONFIG_SET) = {"config_set", false, true, BIT(XLB_A_MTU) | SOURCES, 0,
+				   BIT(XLB_A_MTU) | BIT(XLB_A_SRC4_ADDR) | BIT(XLB_A_SRC6_ADDR), 0,
+				   0},
+	CMD(XLB_CMD_CONFIG_GET) = {"config_get", false, false, 0, 0, 0,
+				   BIT(XLB_A_MTU) | SOURCES | BIT(XLB_A_IFNAME) |
+					   BIT(XLB_A_XDP_MODE) | BIT(XLB_A_ATTACHED),
+				   BIT(XLB_A_MTU)},
+	CMD(XLB_CMD_ATTACH) = {"attach", false, false, BIT(XLB_A_IFNAME) | BIT(XLB_A_XDP_MODE), 0,
+			       0, 0, 0},
+	CMD(XLB_CMD_DETACH) = {"detach", false, false, BIT(XLB_A_IFNAME), 0, 0, 0, 0},
+	CMD(XLB_CMD_BATCH_BEGIN) = {"batch_begin", false, false, 0, 0, 0, 0, 0},
+	CMD(XLB_CMD_BATCH_END) = {"batch_end", false, false, 0, 0, 0, 0, 0},
+};
+
+int xlb_ctl_err__set(struct xlb_ctl_err *e, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->err = err;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+static const struct cmd_rule *cmd_rule(unsigned int cmd)
+{
+	if (cmd < XLB_CMD_VIP_ADD || cmd >= XLB_CMD__MAX)
+		return NULL;
+	return &cmd_rules[cmd - XLB_CMD_VIP_ADD];
+}
+
+bool xlb_cmd__is_dump(enum xlb_cmd cmd)
+{
+	const struct cmd_rule *r = cmd_rule(cmd);
+
+	return r && r->dump;
+}
+
+bool xlb_cmd__in_batch(enum xlb_cmd cmd)
+{
+	const struct cmd_rule *r = cmd_rule(cmd);
+
+	return r && r->batch;
+}
+
+const char *xlb_cmd__name(unsigned int cmd)
+{
+	const struct cmd_rule *r = cmd_rule(cmd);
+
+	return r ? r->name : "unknown";
+}
+
+const char *xlb_attr__name(unsigned int attr)
+{
+	if (attr == XLB_A_UNSPEC || attr >= XLB_A__MAX)
+		return "unknown";
+	return attr_pols[attr].name;
+}
+
+void xlb_ctl_msg__init(struct xlb_ctl_msg *m, enum xlb_cmd cmd)
+{
+	memset(m, 0, sizeof(*m));
+	m->cmd = cmd;
+	m->flags = NLM_F_REQUEST | (xlb_cmd__is_dump(cmd) ? NLM_F_DUMP : NLM_F_ACK);
+}
+
+bool xlb_ctl_msg__has(const struct xlb_ctl_msg *m, enum xlb_attr a)
+{
+	return a < XLB_A__MAX && (m->has[a / 64] & (1ULL << (a % 64)));
+}
+
+void xlb_ctl_msg__set(struct xlb_ctl_msg *m, enum xlb_attr a)
+{
+	if (a < XLB_A__MAX)
+		m->has[a / 64] |= 1ULL << (a % 64);
+}
+
+void xlb_ctl_msg__clear(struct xlb_ctl_msg *m, enum xlb_attr a)
+{
+	if (a < XLB_A__MAX)
+		m->has[a / 64] &= ~(1ULL << (a % 64));
+}
+
+void xlb_ctl_msg__set_vip_key(struct xlb_ctl_msg *m)
+{
+	xlb_ctl_msg__set(m, XLB_A_FAMILY);
+	xlb_ctl_msg__set(m, XLB_A_VIP_ADDR);
+	xlb_ctl_msg__set(m, XLB_A_PORT);
+	xlb_ctl_msg__set(m, XLB_A_PROTO);
+}
+
+/* Encoding. */
+
+static bool put_value(struct nlmsghdr *nlh, size_t limit, __u16 type, enum attr_kind kind,
+		      const void *p)
+{
+	switch (kind) {
+	case K_U8:
+		return mnl_attr_put_u8_check(nlh, limit, type, *(const __u8 *)p);
+	case K_U16:
+		return mnl_attr_put_u16_check(nlh, limit, type, *(const __u16 *)p);
+	case K_U32:
+		return mnl_attr_put_u32_check(nlh, limit, type, *(const __u32 *)p);
+	case K_U64:
+		return mnl_attr_put_u64_check(nlh, limit, type, *(const __u64 *)p);
+	case K_ADDR:
+		return mnl_attr_put_check(nlh, limit, type, sizeof(struct xlb_addr), p);
+	case K_STR:
+		return mnl_attr_put_strz_check(nlh, limit, type, p);
+	default:
+		return false;
+	}
+}
+
+static bool put_counters(struct nlmsghdr *nlh, size_t limit, const struct xlb_ctl_counters *c)
+{
+	struct nlattr *nest;
+	unsigned int i;
+
+	nest = mnl_attr_nest_start_check(nlh, limit, XLB_A_COUNTERS);
+	if (!nest)
+		return false;
+	for (i = XLB_CNT_UNSPEC + 1; i < XLB_CNT__MAX; i++) {
+		if (!(c->present & (1U << i)))
+			continue;
+		if (!put_value(nlh, limit, i, K_U64, (const char *)c + cnt_pols[i].off))
+			return false;
+	}
+	mnl_attr_nest_end(nlh, nest);
+	return true;
+}
+
+static bool put_check(struct nlmsghdr *nlh, size_t limit, const struct nlattr *check)
+{
+	size_t len = check ? mnl_attr_get_payload_len(check) : 0;
+	const void *data = check ? mnl_attr_get_payload(check) : NULL;
+
+	return mnl_attr_put_check(nlh, limit, XLB_A_CHECK | NLA_F_NESTED, len, data);
+}
+
+int xlb_ctl_msg__encode(const struct xlb_ctl_msg *m, void *buf, size_t size)
+{
+	size_t limit = size < XLB_CTL_MSG_MAX ? size : XLB_CTL_MSG_MAX;
+	struct xlb_ctlmsg *cm;
+	struct nlmsghdr *nlh;
+	unsigned int a;
+	bool ok;
+
+	if (limit < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*cm)))
+		return -EMSGSIZE;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = m->cmd;
+	nlh->nlmsg_flags = m->flags;
+	nlh->nlmsg_seq = m->seq;
+	cm = mnl_nlmsg_put_extra_header(nlh, sizeof(*cm));
+	cm->version = XLB_CTL_VERSION;
+
+	for (a = XLB_A_UNSPEC + 1; a < XLB_A__MAX; a++) {
+		const struct attr_pol *p = &attr_pols[a];
+		const char *field = (const char *)m + p->off;
+
+		if (!xlb_ctl_msg__has(m, a))
+			continue;
+		if (p->kind == K_COUNTERS)
+			ok = put_counters(nlh, limit, &m->cnt);
+		else if (p->kind == K_CHECK)
+			ok = put_check(nlh, limit, m->be.check);
+		else
+			ok = put_value(nlh, limit, a, p->kind, field);
+		if (!ok)
+			return -EMSGSIZE;
+	}
+	return nlh->nlmsg_len;
+}
+
+/* Decoding. */
+
+/* True when [start, start + len) is a whole sequence of well-formed
+ * attributes: libmnl's iteration silently stops at a malformed one. */
+static bool attrs_whole(const void *start, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		const struct nlattr *a = (const void *)((const char *)start + off);
+
+		if (len - off < sizeof(*a))
+			return false;
+		if (a->nla_len < sizeof(*a) || a->nla_len > len - off)
+			return false;
+		off += MNL_ALIGN(a->nla_len);
+	}
+	return true;
+}
+
+struct decode_ctx {
+	const struct attr_pol *pols;
+	unsigned int max;
+	const char *space; /* "attribute", "counter", ... for messages */
+	char *base;	   /* struct the pols' offsets point into */
+	__u64 seen;
+	struct xlb_ctl_msg *m;
+	struct xlb_ctl_err *e;
+};
+
+static int check_value(const struct attr_pol *p, __u64 v, struct decode_ctx *c)
+{
+	switch (p->check) {
+	case C_FAMILY:
+		if (v == XLB_AF_INET || v == XLB_AF_INET6)
+			return 0;
+		return xlb_ctl_err__set(c->e, -EINVAL, "%s %s: %llu is not 4 or 6", c->space,
+					p->name, (unsigned long long)v);
+	case C_PROTO:
+		if (v == IPPROTO_TCP || v == IPPROTO_UDP)
+			return 0;
+		return xlb_ctl_err__set(c->e, -EINVAL, "%s %s: %llu is not tcp (6) or udp (17)",
+					c->space, p->name, (unsigned long long)v);
+	case C_BITS:
+		if (!(v & ~p->max))
+			return 0;
+		return xlb_ctl_err__set(c->e, -EINVAL, "%s %s: unknown bits 0x%llx", c->space,
+					p->name, (unsigned long long)(v & ~p->max));
+	default:
+		if (v >= p->min && v <= p->max)
+			return 0;
+		return xlb_ctl_err__set(c->e, -ERANGE, "%s %s: %llu out of range %llu..%llu",
+					c->space, p->name, (unsigned long long)v,
+					(unsigned long long)p->min, (unsigned long long)p->max);
+	}
+}
+
+static int decode_cb(const struct nlattr *attr, void *data);
+
+static int decode_nested(const struct nlattr *attr, struct decode_ctx *outer,
+			 const struct attr_pol *pols, unsigned int max, const char *space,
+			 char *base, __u64 *seen)
+{
+	struct decode_ctx c = {
+		.pols = pols,
+		.max = max,
+		.space = space,
+		.base = base,
+		.m = outer->m,
+		.e = outer->e,
+	};
+
+	if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
+		return xlb_ctl_err__set(outer->e, -EINVAL, "%s %s: malformed nest", outer->space,
+					outer->pols[mnl_attr_get_type(attr)].name);
+	if (!attrs_whole(mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr)))
+		return xlb_ctl_err__set(outer->e, -EINVAL, "%s %s: malformed nested attribute",
+					outer->space, outer->pols[mnl_attr_get_type(attr)].name);
+	if (mnl_attr_parse_nested(attr, decode_cb, &c) != MNL_CB_OK)
+		return outer->e->err;
+	*seen = c.seen;
+	return 0;
+}
+
+static int decode_scalar(const struct nlattr *attr, const struct attr_pol *p, char *field,
+			 struct decode_ctx *c)
+{
+	static const enum mnl_attr_data_type mnl_types[] = {
+		[K_U8] = MNL_TYPE_U8,
+		[K_U16] = MNL_TYPE_U16,
+		[K_U32] = MNL_TYPE_U32,
+		[K_U64] = MNL_TYPE_U64,
+	};
+	__u64 v;
+	int err;
+
+	if (mnl_attr_validate(attr, mnl_types[p->kind]) < 0)
+		return xlb_ctl_err__set(c->e, -EINVAL, "%s %s: wrong length %u", c->space, p->name,
+					(unsigned int)mnl_attr_get_payload_len(attr));
+	switch (p->kind) {
+	case K_U8:
+		v = mnl_attr_get_u8(attr);
+		break;
+	case K_U16:
+		v = mnl_attr_get_u16(attr);
+		break;
+	case K_U32:
+		v = mnl_attr_get_u32(attr);
+		break;
+	default:
+		v = mnl_attr_get_u64(attr);
+		break;
+	}
+	err = check_value(p, v, c);
+	if (err)
+		return err;
+	switch (p->kind) {
+	case K_U8:
+		*(__u8 *)field = v;
+		break;
+	case K_U16:
+		*(__u16 *)field = v;
+		break;
+	case K_U32:
+		*(__u32 *)field = v;
+		break;
+	default:
+		memcpy(field, &v, sizeof(v));
+		break;
+	}
+	return 0;
+}
+
+static int decode_attr(const struct nlattr *attr, unsigned int type, struct decode_ctx *c)
+{
+	const struct attr_pol *p = &c->pols[type];
+	char *field = c->base + p->off;
+	size_t len;
+	__u64 seen;
+	int err;
+
+	switch (p->kind) {
+	case K_ADDR:
+		if (mnl_attr_validate2(attr, MNL_TYPE_BINARY, sizeof(struct xlb_addr)) < 0)
+			return xlb_ctl_err__set(c->e, -EINVAL, "%s %s: wrong length %u", c->space,
+						p->name,
+						(unsigned int)mnl_attr_get_payload_len(attr));
+		memcpy(field, mnl_attr_get_payload(attr), sizeof(struct xlb_addr));
+		return 0;
+	case K_STR:
+		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
+			return xlb_ctl_err__set(c->e, -EINVAL, "%s %s: not a NUL-terminated string",
+						c->space, p->name);
+		len = strlen(mnl_attr_get_str(attr));
+		if (len + 1 != mnl_attr_get_payload_len(attr) || len + 1 > p->max || !len)
+			return xlb_ctl_err__set(c->e, -EINVAL, "%s %s: length %zu not in 1..%llu",
+						c->space, p->name, len,
+						(unsigned long long)p->max - 1);
+		memcpy(field, mnl_attr_get_str(attr), len + 1);
+		return 0;
+	case K_COUNTERS:
+		err = decode_nested(attr, c, cnt_pols, XLB_CNT__MAX, "counter", field, &seen);
+		if (err)
+			return err;
+		c->m->cnt.present = seen;
+		return 0;
+	case K_CHECK:
+		/* No check attribute is defined yet: decode_nested refuses any. */
+		err = decode_nested(attr, c, NULL, XLB_CHECK__MAX, "check attribute", NULL, &seen);
+		if (err)
+			return err;
+		c->m->be.check = attr;
+		return 0;
+	default:
+		return decode_scalar(attr, p, field, c);
+	}
+}
+
+static int decode_cb(const struct nlattr *attr, void *data)
+{
+	struct decode_ctx *c = data;
+	unsigned int type = mnl_attr_get_type(attr);
+
+	if (type == 0 || type >= c->max || !c->pols || !c->pols[type].kind) {
+		xlb_ctl_err__set(c->e, -EINVAL, "unknown %s type %u", c->space, type);
+		return MNL_CB_ERROR;
+	}
+	if (c->seen & BIT(type)) {
+		xlb_ctl_err__set(c->e, -EINVAL, "%s %s given twice", c->space, c->pols[type].name);
+		return MNL_CB_ERROR;
+	}
+	if (decode_attr(attr, type, c))
+		return MNL_CB_ERROR;
+	c->seen |= BIT(type);
+	return MNL_CB_OK;
+}
+
+static int check_header(const struct nlmsghdr *nlh, enum xlb_ctl_dir dir,
+			const struct cmd_rule **rule, struct xlb_ctl_err *e)
+{
+	const struct xlb_ctlmsg *cm;
+	const struct cmd_rule *r;
+	__u16 dump = nlh->nlmsg_flags & NLM_F_DUMP;
+
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*cm)))
+		return xlb_ctl_err__set(e, -EINVAL,
+					"message of %u bytes is shorter than its header",
+					nlh->nlmsg_len);
+	if (nlh->nlmsg_len > XLB_CTL_MSG_MAX)
+		return xlb_ctl_err__set(e, -EMSGSIZE, "message of %u bytes is over the %u limit",
+					nlh->nlmsg_len, XLB_CTL_MSG_MAX);
+	if (nlh->nlmsg_len % NLMSG_ALIGNTO)
+		return xlb_ctl_err__set(e, -EINVAL, "nlmsg_len %u is not a multiple of %u",
+					nlh->nlmsg_len, NLMSG_ALIGNTO);
+	r = cmd_rule(nlh->nlmsg_type);
+	if (!r)
+		return xlb_ctl_err__set(e, -EOPNOTSUPP, "unknown command %u", nlh->nlmsg_type);
+	cm = mnl_nlmsg_get_payload(nlh);
+	if (cm->version != XLB_CTL_VERSION)
+		return xlb_ctl_err__set(e, -EPROTO, "protocol version %u, expected %u", cm->version,
+					XLB_CTL_VERSION);
+	if (cm->reserved[0] || cm->reserved[1] || cm->reserved[2])
+		return xlb_ctl_err__set(e, -EINVAL, "reserved header bytes are not zero");
+	if (dir == XLB_CTL_REQUEST) {
+		if (!(nlh->nlmsg_flags & NLM_F_REQUEST))
+			return xlb_ctl_err__set(e, -EINVAL, "%s: NLM_F_REQUEST not set", r->name);
+		if (r->dump && dump != NLM_F_DUMP)
+			return xlb_ctl_err__set(e, -EINVAL, "%s: is a dump, NLM_F_DUMP not set",
+						r->name);
+		if (!r->dump && dump)
+			return xlb_ctl_err__set(e, -EINVAL, "%s: is not a dump, NLM_F_DUMP set",
+						r->name);
+	} else {
+		if (nlh->nlmsg_flags & NLM_F_REQUEST)
+			return xlb_ctl_err__set(e, -EINVAL, "%s: reply with NLM_F_REQUEST set",
+						r->name);
+		if (!r->rep_allow)
+			return xlb_ctl_err__set(e, -EINVAL, "%s: has no reply data", r->name);
+	}
+	*rule = r;
+	return 0;
+}
+
+static int check_attr_sets(const struct cmd_rule *r, enum xlb_ctl_dir dir, __u64 seen,
+			   struct xlb_ctl_err *e)
+{
+	__u64 allow = dir == XLB_CTL_REQUEST ? r->req_allow : r->rep_allow;
+	__u64 need = dir == XLB_CTL_REQUEST ? r->req_need : r->rep_need;
+	unsigned int a;
+
+	for (a = XLB_A_UNSPEC + 1; a < XLB_A__MAX; a++) {
+		if ((seen & BIT(a)) && !(allow & BIT(a)))
+			return xlb_ctl_err__set(e, -EINVAL, "%s: attribute %s not allowed%s",
+						r->name, attr_pols[a].name,
+						dir == XLB_CTL_REPLY ? " in a reply" : "");
+		if ((need & BIT(a)) && !(seen & BIT(a)))
+			return xlb_ctl_err__set(e, -EINVAL, "%s: missing attribute %s", r->name,
+						attr_pols[a].name);
+	}
+	if (dir == XLB_CTL_REQUEST && r->req_one && !(seen & r->req_one))
+		return xlb_ctl_err__set(e, -EINVAL, "%s: nothing to change", r->name);
+	/* Filters of the dumps name a whole VIP or nothing. */
+	if (dir == XLB_CTL_REQUEST && r->dump && (seen & VIP_KEY) && (seen & VIP_KEY) != VIP_KEY)
+		return xlb_ctl_err__set(e, -EINVAL,
+					"%s: a filter needs family, address, port and "
+					"protocol",
+					r->name);
+	return 0;
+}
+
+static bool addr_fits_family(const struct xlb_addr *a, __u8 family)
+{
+	return family == XLB_AF_INET6 || (!a->a[1] && !a->a[2] && !a->a[3]);
+}
+
+static bool addr_is_zero(const struct xlb_addr *a)
+{
+	return !(a->a[0] | a->a[1] | a->a[2] | a->a[3]);
+}
+
+/* Addresses agree with the family and are specified; sources and flags are
+ * consistent; defaults filled for what a request left out. */
+static int check_values(struct xlb_ctl_msg *m, __u64 seen, enum xlb_ctl_dir dir,
+			struct xlb_ctl_err *e)
+{
+	static const unsigned int fam_addrs[] = {XLB_A_VIP_ADDR, XLB_A_BACKEND_ADDR, XLB_A_FLOW_SRC,
+						 XLB_A_FLOW_DST};
+	const struct xlb_addr *addrs[] = {&m->vip.key.addr, &m->be.addr, &m->flow.src,
+					  &m->flow.dst};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(fam_addrs) / sizeof(fam_addrs[0]); i++) {
+		if (!(seen & BIT(fam_addrs[i])))
+			continue;
+		if (!addr_fits_family(addrs[i], m->vip.key.family))
+			return xlb_ctl_err__set(e, -EINVAL, "attribute %s: not an IPv4 address",
+						attr_pols[fam_addrs[i]].name);
+		if (addr_is_zero(addrs[i]))
+			return xlb_ctl_err__set(e, -EINVAL, "attribute %s: unspecified address",
+						attr_pols[fam_addrs[i]].name);
+	}
+	if ((seen & BIT(XLB_A_SRC4_ADDR)) && !addr_fits_family(&m->cfg.src4, XLB_AF_INET))
+		return xlb_ctl_err__set(e, -EINVAL, "attribute src4_addr: not an IPv4 address");
+	if ((seen & BIT(XLB_A_SRC4_PLEN)) && !(seen & BIT(XLB_A_SRC4_ADDR)))
+		return xlb_ctl_err__set(e, -EINVAL, "attribute src4_plen: needs src4_addr");
+	if ((seen & BIT(XLB_A_SRC6_PLEN)) && !(seen & BIT(XLB_A_SRC6_ADDR)))
+		return xlb_ctl_err__set(e, -EINVAL, "attribute src6_plen: needs src6_addr");
+	if ((seen & BIT(XLB_A_SRC4_ADDR)) && !(seen & BIT(XLB_A_SRC4_PLEN)))
+		m->cfg.src4_plen = IPV4_PLEN_MAX;
+	if ((seen & BIT(XLB_A_SRC6_ADDR)) && !(seen & BIT(XLB_A_SRC6_PLEN)))
+		m->cfg.src6_plen = IPV6_PLEN_MAX;
+
+	if ((seen & BIT(XLB_A_FLAGS_MASK)) && !(seen & BIT(XLB_A_FLAGS)))
+		return xlb_ctl_err__set(e, -EINVAL, "attribute flags_mask: needs flags");
+	if ((seen & BIT(XLB_A_FLAGS_MASK)) && (m->be.flags & ~m->be.flags_mask))
+		return xlb_ctl_err__set(e, -EINVAL, "attribute flags: bits outside flags_mask");
+	if ((seen & BIT(XLB_A_FLAGS)) && !(seen & BIT(XLB_A_FLAGS_MASK)))
+		m->be.flags_mask = XLB_BE_F_ALL;
+	if (dir == XLB_CTL_REQUEST && m->cmd == XLB_CMD_BACKEND_ADD && !(seen & BIT(XLB_A_WEIGHT)))
+		m->be.weight = XLB_WEIGHT_DEFAULT;
+	return 0;
+}
+
+int xlb_ctl_msg__decode(const struct nlmsghdr *nlh, enum xlb_ctl_dir dir, struct xlb_ctl_msg *m,
+			struct xlb_ctl_err *e)
+{
+	const size_t hdr = MNL_ALIGN(sizeof(struct xlb_ctlmsg));
+	struct decode_ctx c = {
+		.pols = attr_pols,
+		.max = XLB_A__MAX,
+		.space = "attribute",
+		.base = (char *)m,
+		.m = m,
+		.e = e,
+	};
+	const struct cmd_rule *r = NULL;
+	unsigned int a;
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	e->err = 0;
+	e->msg[0] = '\0';
+	err = check_header(nlh, dir, &r, e);
+	if (err)
+		return err;
+	m->cmd = nlh->nlmsg_type;
+	m->flags = nlh->nlmsg_flags;
+	m->seq = nlh->nlmsg_seq;
+	if (!attrs_whole((const char *)mnl_nlmsg_get_payload(nlh) + hdr,
+			 nlh->nlmsg_len - MNL_NLMSG_HDRLEN - hdr))
+		return xlb_ctl_err__set(e, -EINVAL, "%s: malformed attribute", r->name);
+	if (mnl_attr_parse(nlh, hdr, decode_cb, &c) != MNL_CB_OK)
+		return e->err;
+	for (a = XLB_A_UNSPEC + 1; a < XLB_A__MAX; a++)
+		if (c.seen & BIT(a))
+			xlb_ctl_msg__set(m, a);
+	err = check_attr_sets(r, dir, c.seen, e);
+	if (err)
+		return err;
+	return check_values(m, c.seen, dir, e);
+}
+
+/* Records. */
+
+void xlb_ctl_iter__init(struct xlb_ctl_iter *it, const void *buf, size_t len)
+{
+	it->buf = buf;
+	it->len = len;
+	it->off = 0;
+}
+
+int xlb_ctl_iter__next(struct xlb_ctl_iter *it, const struct nlmsghdr **nlh, struct xlb_ctl_err *e)
+{
+	size_t rem = it->len - it->off;
+	const struct nlmsghdr *h;
+
+	if (!rem)
+		return 0;
+	if (rem < sizeof(*h))
+		return xlb_ctl_err__set(e, -EBADMSG, "truncated message header (%zu bytes left)",
+					rem);
+	h = (const void *)(it->buf + it->off);
+	if (h->nlmsg_len < sizeof(*h))
+		return xlb_ctl_err__set(e, -EBADMSG, "nlmsg_len %u is shorter than the header",
+					h->nlmsg_len);
+	if (h->nlmsg_len > rem)
+		return xlb_ctl_err__set(e, -EBADMSG, "nlmsg_len %u is past the record (%zu left)",
+					h->nlmsg_len, rem);
+	if (h->nlmsg_len % NLMSG_ALIGNTO)
+		return xlb_ctl_err__set(e, -EBADMSG, "nlmsg_len %u is not a multiple of %u",
+					h->nlmsg_len, NLMSG_ALIGNTO);
+	it->off += h->nlmsg_len;
+	*nlh = h;
+	return 1;
+}
+
+/* Errors, acks and the end of dumps. */
+
+int xlb_ctl__put_error(void *buf, size_t size, const struct nlmsghdr *req, int err, const char *msg)
+{
+	struct nlmsghdr *nlh;
+	struct nlmsgerr *ne;
+	char text[XLB_CTL_ERRMSG_MAX];
+
+	if (size < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*ne)))
+		return -EMSGSIZE;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = NLMSG_ERROR;
+	nlh->nlmsg_flags = NLM_F_CAPPED;
+	nlh->nlmsg_seq = req ? req->nlmsg_seq : 0;
+	ne = mnl_nlmsg_put_extra_header(nlh, sizeof(*ne));
+	ne->error = err;
+	if (req)
+		ne->msg = *req;
+	if (err && msg && *msg) {
+		snprintf(text, sizeof(text), "%s", msg);
+		nlh->nlmsg_flags |= NLM_F_ACK_TLVS;
+		if (!mnl_attr_put_strz_check(nlh, size, NLMSGERR_ATTR_MSG, text))
+			return -EMSGSIZE;
+	}
+	return nlh->nlmsg_len;
+}
+
+int xlb_ctl__put_done(void *buf, size_t size, const struct nlmsghdr *req)
+{
+	struct nlmsghdr *nlh;
+	int *status;
+
+	if (size < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*status)))
+		return -EMSGSIZE;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = NLMSG_DONE;
+	nlh->nlmsg_flags = NLM_F_MULTI;
+	nlh->nlmsg_seq = req->nlmsg_seq;
+	status = mnl_nlmsg_put_extra_header(nlh, sizeof(*status));
+	*status = 0;
+	return nlh->nlmsg_len;
+}
+
+static int ext_ack_cb(const struct nlattr *attr, void *data)
+{
+	struct xlb_ctl_err *e = data;
+
+	if (mnl_attr_get_type(attr) != NLMSGERR_ATTR_MSG)
+		return MNL_CB_OK; /* other ext-ack attributes are not used */
+	if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
+		return MNL_CB_ERROR;
+	snprintf(e->msg, sizeof(e->msg), "%s", mnl_attr_get_str(attr));
+	return MNL_CB_OK;
+}
+
+int xlb_ctl__parse_error(const struct nlmsghdr *nlh, __u32 *req_seq, struct xlb_ctl_err *e)
+{
+	const struct nlmsgerr *ne;
+	size_t off = MNL_ALIGN(sizeof(*ne));
+
+	e->err = 0;
+	e->msg[0] = '\0';
+	if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_len < MNL_NLMSG_HDRLEN + off)
+		return -EBADMSG;
+	ne = mnl_nlmsg_get_payload(nlh);
+	if (ne->error > 0 || ne->error < -ERRNO_MAX)
+		return -EBADMSG;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		if (ne->msg.nlmsg_len < MNL_NLMSG_HDRLEN)
+			return -EBADMSG;
+		off += MNL_ALIGN(ne->msg.nlmsg_len - MNL_NLMSG_HDRLEN);
+	}
+	if (off > nlh->nlmsg_len - MNL_NLMSG_HDRLEN)
+		return -EBADMSG;
+	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
+		if (!attrs_whole((const char *)ne + off, nlh->nlmsg_len - MNL_NLMSG_HDRLEN - off))
+			return -EBADMSG;
+		if (mnl_attr_parse(nlh, off, ext_ack_cb, e) != MNL_CB_OK)
+			return -EBADMSG;
+	}
+	e->err = ne->error;
+	if (req_seq)
+		*req_seq = ne->msg.nlmsg_seq;
+	return 0;
+}
