@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <linux/if_link.h>
 
 #include <bpf/bpf.h>
@@ -26,6 +27,7 @@
 #include "netaddr.h"
 
 #define PROG_NAME     "xlb_decap"
+#define PIN_DIR_MODE  0700
 #define IPV4_BITS     32
 #define IPV6_BITS     128
 #define BITS_PER_BYTE 8
@@ -286,6 +288,18 @@ static int unpin(const char *name)
 	return 0;
 }
 
+static int mkdir_one(const char *path)
+{
+	int err;
+
+	if (mkdir(path, PIN_DIR_MODE) && errno != EEXIST) {
+		err = -errno;
+		pr_warn("mkdir %s: %s\n", path, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
 /* Loads the program with its maps pinned (or shared) under name, attaches
  * it, then pins it; an attachment whose pin failed is undone. */
 static int load_and_attach(const char *name, int ifindex, __u32 mode_flag)
@@ -295,6 +309,13 @@ static int load_and_attach(const char *name, int ifindex, __u32 mode_flag)
 	struct bpf_map *map;
 	int err, prog_fd;
 
+	err = mkdir_one(XLB_DECAP_PIN_ROOT);
+	if (!err)
+		err = decap_pin_dir(path, sizeof(path), name);
+	if (!err)
+		err = mkdir_one(path);
+	if (err)
+		return err;
 	skel = decap_bpf__open();
 	if (!skel) {
 		err = -errno;
