@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The flow table and backend choice. A flow keeps its backend while the
+ * backend's generation matches and it is active or draining; otherwise (or
+ * for a new flow) the Maglev ring chooses an active backend and the flow
+ * table remembers it. Fragments skip the table (no ports); ICMP errors read
+ * it but never write it.
+ */
+#ifndef XLB_BPF_FLOW_H
+#define XLB_BPF_FLOW_H
+
+#include <xlb/hash.h>
+#include "ctx.h"
+#include "maglev.h"
+#include "maps.h"
+#include "stats.h"
+
+static __always_inline struct xlb_backend *xlb_backend_get(__u32 id)
+{
+	return bpf_map_lookup_elem(&backends, &id);
+}
+
+/* The flow's remembered backend, if it still keeps its flows. */
+static __always_inline int xlb_flow_lookup(struct xlb_pkt *pkt)
+{
+	struct xlb_backend *be;
+	struct xlb_flow *f;
+
+	f = bpf_map_lookup_elem(&flows, &pkt->key);
+	if (!f) {
+		if (pkt->kind == XLB_PKT_FLOW)
+			xlb_stat_add(XLB_STAT_EV_NEW_FLOW, pkt->frame_len);
+		return -1;
+	}
+	be = xlb_backend_get(f->backend_id);
+	if (be && be->generation == f->generation &&
+	    (be->state == XLB_BE_ACTIVE || be->state == XLB_BE_DRAINING)) {
+		pkt->backend_id = f->backend_id;
+		pkt->be = be;
+		return 0;
+	}
+	if (pkt->kind == XLB_PKT_FLOW)
+		xlb_stat_add(XLB_STAT_EV_RESCHEDULED, pkt->frame_len);
+	return -1;
+}
+
+/* A backend from the ring; a new flow (not a fragment, not an ICMP error)
+ * is remembered in the flow table. */
+static __always_inline int xlb_flow_schedule(struct xlb_pkt *pkt)
+{
+	struct xlb_backend *be;
+	struct xlb_flow f;
+	__u32 id;
+
+	id = xlb_maglev_pick(pkt->vip.id, pkt->hash);
+	be = id ? xlb_backend_get(id) : NULL;
+	if (!be || be->state != XLB_BE_ACTIVE)
+		return XLB_STAT_DROP_NO_BACKEND;
+	pkt->backend_id = id;
+	pkt->be = be;
+	if (be->family != pkt->family)
+		return XLB_STAT_DROP_FAMILY;
+	if (pkt->kind == XLB_PKT_FLOW) {
+		f.backend_id = id;
+		f.generation = be->generation;
+		/* A failed insert only costs the next packet a ring lookup. */
+		pkt->new_flow = !bpf_map_update_elem(&flows, &pkt->key, &f, BPF_ANY);
+	}
+	return XLB_NEXT;
+}
+
+/* Stage: the flow hash and the packet's backend (pkt->be). */
+static __always_inline int xlb_flow_pick(struct xlb_pkt *pkt)
+{
+	pkt->hash = xlb_flow_hash(&pkt->key);
+	if (pkt->kind != XLB_PKT_FRAG && !xlb_flow_lookup(pkt))
+		return pkt->be->family == pkt->family ? XLB_NEXT : XLB_STAT_DROP_FAMILY;
+	return xlb_flow_schedule(pkt);
+}
+
+#endif /* XLB_BPF_FLOW_H */

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+/*
+ * xlb's XDP forwarding program: parse → VIP address → L4 → VIP → flow /
+ * Maglev → MTU → encapsulation → next hop → send. Each stage lives in the
+ * header named for it and returns a verdict reason (enum xlb_stat) or
+ * XLB_NEXT; this file only chains them and counts the verdict.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "ctx.h"
+#include "encap.h"
+#include "fib.h"
+#include "flow.h"
+#include "icmp.h"
+#include "maps.h"
+#include "mtu.h"
+#include "parse.h"
+#include "stats.h"
+#include "vip.h"
+#include "xmit.h"
+
+/* The VIP of a packet to a VIP address, by what the packet is; echo
+ * requests are answered here. */
+static __always_inline int xlb_match(struct xlb_pkt *pkt)
+{
+	switch (pkt->kind) {
+	case XLB_PKT_FLOW:
+		return xlb_vip_match_flow(pkt);
+	case XLB_PKT_FRAG:
+		return xlb_vip_match_frag(pkt);
+	case XLB_PKT_ICMP:
+		return xlb_icmp(pkt);
+	default:
+		return XLB_STAT_DROP_NO_VIP;
+	}
+}
+
+/* From a backend's choice to the frame on the wire. */
+static __always_inline int xlb_forward(struct xdp_md *ctx, struct xlb_pkt *pkt)
+{
+	struct xlb_config *cfg;
+	__u32 zero = 0;
+	int ret;
+
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	if (!cfg)
+		return XLB_STAT_DROP_NO_SOURCE;
+	ret = xlb_mtu_check(ctx, pkt, cfg);
+	if (ret == XLB_NEXT)
+		ret = xlb_encap_prepare(pkt, cfg);
+	if (ret == XLB_NEXT)
+		ret = xlb_fib_resolve(ctx, pkt);
+	if (ret == XLB_NEXT)
+		ret = xlb_xmit(ctx, pkt);
+	return ret;
+}
+
+/* A packet matched to a VIP: backend, forwarding, per-VIP accounting. */
+static __always_inline int xlb_deliver(struct xdp_md *ctx, struct xlb_pkt *pkt)
+{
+	int ret;
+
+	ret = xlb_flow_pick(pkt);
+	if (ret == XLB_NEXT)
+		ret = xlb_forward(ctx, pkt);
+	xlb_vip_account(pkt, ret);
+	return ret;
+}
+
+SEC("xdp")
+int xlb_xdp(struct xdp_md *ctx)
+{
+	struct xlb_pkt pkt;
+	int ret;
+
+	ret = xlb_parse_l3(ctx, &pkt);
+	if (ret == XLB_NEXT)
+		ret = xlb_vip_addr_lookup(&pkt);
+	if (ret == XLB_NEXT)
+		ret = xlb_parse_l4(&pkt);
+	if (ret == XLB_NEXT)
+		ret = xlb_match(&pkt);
+	if (ret == XLB_NEXT)
+		ret = xlb_deliver(ctx, &pkt);
+	xlb_stat_add(ret, pkt.frame_len);
+	return xlb_verdict(ret);
+}
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
