@@ -115,7 +115,7 @@ int decap_prefix__parse(const char *s, struct decap_prefix *p)
 		return -EINVAL;
 	memcpy(buf, s, alen);
 	buf[alen] = '\0';
-	if (xlb_addr__parse(buf, &family, &p->addr))
+	if (xlb_addr__parse_any(buf, &family, &p->addr))
 		return -EINVAL;
 	max = family == XLB_AF_INET ? IPV4_BITS : IPV6_BITS;
 	plen = max;

@@ -17,7 +17,7 @@ int xlb_addr__format(int family, const struct xlb_addr *addr, char *buf, size_t 
 	return 0;
 }
 
-int xlb_addr__parse(const char *s, int *family, struct xlb_addr *addr)
+int xlb_addr__parse_any(const char *s, int *family, struct xlb_addr *addr)
 {
 	memset(addr, 0, sizeof(*addr));
 	if (inet_pton(AF_INET, s, &addr->a[0]) == 1) {
@@ -31,26 +31,25 @@ int xlb_addr__parse(const char *s, int *family, struct xlb_addr *addr)
 	return -EINVAL;
 }
 
-const char *xlb_proto__name(int proto)
+/* "tcp", "udp", else "proto N" into buf. */
+static const char *proto_name(int proto, char *buf, size_t len)
 {
-	static __thread char num[8];
-
 	if (proto == IPPROTO_TCP)
 		return "tcp";
 	if (proto == IPPROTO_UDP)
 		return "udp";
-	snprintf(num, sizeof(num), "%d", proto);
-	return num;
+	snprintf(buf, len, "proto%d", proto);
+	return buf;
 }
 
 int xlb_vip_key__format(const struct xlb_vip_key *key, char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN], p[sizeof("proto255")];
 	int n;
 
 	if (xlb_addr__format(key->family, &key->addr, a, sizeof(a)))
 		return -EINVAL;
 	n = snprintf(buf, len, key->family == XLB_AF_INET6 ? "[%s]:%u/%s" : "%s:%u/%s", a,
-		     ntohs(key->port), xlb_proto__name(key->proto));
+		     ntohs(key->port), proto_name(key->proto, p, sizeof(p)));
 	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
 }

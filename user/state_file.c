@@ -183,7 +183,7 @@ static int parse_vip(struct xlb_state *s, char **w, int n)
 	int family;
 
 	if (n != 7 || parse_u32(w[1], XLB_MAX_VIPS - 1, &id) ||
-	    xlb_addr__parse(w[2], &family, &key.addr) || parse_u32(w[3], UINT16_MAX, &port) ||
+	    xlb_addr__parse_any(w[2], &family, &key.addr) || parse_u32(w[3], UINT16_MAX, &port) ||
 	    parse_u32(w[4], UINT8_MAX, &proto) || parse_u32(w[5], XLB_MODE__MAX - 1, &mode) ||
 	    parse_u32(w[6], UINT8_MAX, &flags))
 		return -EINVAL;
@@ -201,7 +201,7 @@ static int parse_backend(struct xlb_state *s, char **w, int n)
 
 	if (n != 9 || parse_u32(w[1], XLB_MAX_VIPS - 1, &vip_id) ||
 	    parse_u32(w[2], XLB_MAX_BACKENDS - 1, &id) ||
-	    parse_u32(w[3], UINT32_MAX, &b.generation) || xlb_addr__parse(w[4], &family, &b.addr) ||
+	    parse_u32(w[3], UINT32_MAX, &b.generation) || xlb_addr__parse_any(w[4], &family, &b.addr) ||
 	    parse_u32(w[5], UINT16_MAX, &port) || parse_u32(w[6], XLB_WEIGHT_MAX, &b.weight) ||
 	    parse_u32(w[7], XLB_BE_F_ALL, &b.flags) ||
 	    parse_u32(w[8], XLB_HEALTH__MAX - 1, &health))
@@ -218,7 +218,7 @@ static int parse_source(struct xlb_state *s, char **w, int n)
 	int family;
 	__u32 plen;
 
-	if (n != 3 || xlb_addr__parse(w[1], &family, &addr) ||
+	if (n != 3 || xlb_addr__parse_any(w[1], &family, &addr) ||
 	    parse_u32(w[2], STATE_PLEN_MAX, &plen))
 		return -EINVAL;
 	return state__set_source(s, family, &addr, plen, NULL);
