@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ICMP (SPEC-bpf.md 7, 9): echo replies, frag-needed / packet-too-big
+ * replies and the MTU boundaries, ICMP errors steered to the backend of the
+ * flow they quote.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <linux/bpf.h>
+#include <criterion/criterion.h>
+#include "harness.h"
+
+#define VIP_IPIP	    1
+#define VIP_DSR		    2
+#define BE1		    1
+#define BE2		    2
+#define PORT_HTTP	    80
+#define PORT_HTTPS	    443
+#define PORT_OTHER	    81
+#define CLIENT_PORT	    40000
+#define ECHO_ID		    0x1234
+#define ECHO_SEQ	    7
+#define ECHO_PAYLOAD	    56
+#define TCI_PCP		    0x6007 /* priority 3, VLAN 7 */
+#define SMALL_MTU	    1290
+#define ERROR_MTU	    1400 /* next-hop MTU quoted in the errors clients' routers send */
+#define QUOTE4		    (PKT_IP4_HLEN + 8) /* an IPv4 router quotes the header and 8 bytes */
+#define QUOTE_MAX	    256
+#define ICMP_TIMESTAMP	    13
+#define ICMP_REDIRECT	    5
+#define ICMP_DEST_UNREACH   3
+#define ICMP_FRAG_NEEDED    4
+#define ICMP_TIME_EXCEEDED  11
+#define ICMP6_DEST_UNREACH  1
+#define ICMP6_PKT_TOO_BIG   2
+#define ICMP6_TIME_EXCEEDED 3
+#define ICMP6_NEIGH_SOLICIT 135
+#define ICMP6_PRIVATE	    200
+#define NR_ERRORS	    2
+#define DESC_LEN	    128
+
+static void setup(void)
+{
+	int i;
+
+	h_setup();
+	for (i = 0; i < 2; i++) {
+		const struct h_fam *f = &h_fams[i];
+
+		h_backend(BE1 + 2 * (__u32)i, f->be_a[0], XLB_BE_ACTIVE, H_GEN);
+		h_backend(BE2 + 2 * (__u32)i, f->be_a[1], XLB_BE_ACTIVE, H_GEN);
+	}
+}
+
+TestSuite(icmp, .init = setup, .fini = h_teardown);
+
+/* Backend ids of f: BE1/BE2 for IPv4, 3/4 for IPv6. */
+static __u32 be_id(const struct h_fam *f, __u32 id)
+{
+	return f->family == XLB_AF_INET ? id : id + 2;
+}
+
+static void vips(const struct h_fam *f)
+{
+	h_vip(f->vip, PORT_HTTP, IPPROTO_TCP, VIP_IPIP, XLB_MODE_IPIP);
+	h_vip(f->vip, PORT_HTTPS, IPPROTO_TCP, VIP_DSR, XLB_MODE_L2DSR);
+	h_ring_fill(VIP_IPIP, be_id(f, BE1));
+	h_ring_fill(VIP_DSR, be_id(f, BE1));
+}
+
+static void icmp_spec(struct pkt_spec *s, const struct h_fam *f, const char *src, __u8 type)
+{
+	h_spec(s, f, f->icmp_proto, f->vip, 0, 0);
+	s->src = src;
+	s->flags = 0;
+	s->icmp_type = type;
+}
+
+static void echo(const struct h_fam *f, __u16 tci)
+{
+	static struct pkt in, want;
+	struct pkt_spec s;
+
+	vips(f);
+	icmp_spec(&s, f, f->client, f->echo_request);
+	s.sport = ECHO_ID;
+	s.dport = ECHO_SEQ;
+	s.payload_len = ECHO_PAYLOAD;
+	s.vlan_tci = tci;
+	pkt_build(&in, &s);
+	pkt_expect_echo_reply(&want, &in);
+	h_expect(f->name, &in, XDP_TX, &want,
+		 H_STATS([XLB_STAT_TX_ECHO_REPLY] = 1, [XLB_STAT_EV_VLAN] = tci ? 1 : 0));
+}
+
+Test(icmp, echo_v4)
+{
+	echo(H_FAM4, 0);
+}
+
+Test(icmp, echo_v6)
+{
+	echo(H_FAM6, 0);
+}
+
+Test(icmp, echo_tagged_v4)
+{
+	echo(H_FAM4, TCI_PCP);
+}
+
+Test(icmp, echo_tagged_v6)
+{
+	echo(H_FAM6, TCI_PCP);
+}
+
+/* ICMP to a VIP address that is neither an echo request nor an error. */
+static void other_icmp(const struct h_fam *f, const __u8 *types, size_t n)
+{
+	struct pkt_spec s;
+	struct pkt in;
+	char desc[DESC_LEN];
+	size_t i;
+
+	vips(f);
+	for (i = 0; i < n; i++) {
+		icmp_spec(&s, f, f->client, types[i]);
+		s.payload_len = ECHO_PAYLOAD;
+		pkt_build(&in, &s);
+		snprintf(desc, sizeof(desc), "%s type %u", f->name, types[i]);
+		h_expect(desc, &in, XDP_DROP, NULL, H_STATS([XLB_STAT_DROP_ICMP] = 1));
+	}
+}
+
+Test(icmp, other_types_dropped_v4)
+{
+	static const __u8 types[] = {0, ICMP_REDIRECT, ICMP_TIMESTAMP};
+
+	other_icmp(H_FAM4, types, sizeof(types));
+}
+
+Test(icmp, other_types_dropped_v6)
+{
+	static const __u8 types[] = {129, ICMP6_NEIGH_SOLICIT, ICMP6_PRIVATE};
+
+	other_icmp(H_FAM6, types, sizeof(types));
+}
+
+/* A TCP packet of l3_len bytes to port (DF set for IPv4 when df). */
+static void big_spec(struct pkt_spec *s, const struct h_fam *f, __u16 sport, __u16 port,
+		     size_t l3_len, bool df)
+{
+	h_spec(s, f, IPPROTO_TCP, f->vip, sport, port);
+	if (!df)
+		s->flags = 0;
+	s->payload_len = pkt_tcp_payload_for(s, l3_len);
+}
+
+/* The first packet longer than fits is answered with the exact error. */
+static void expect_too_big(const char *what, const struct h_fam *f, __u16 port, size_t l3_len,
+			   __u16 tci, __u32 mtu)
+{
+	static struct pkt in, want;
+	struct pkt_spec s;
+	char desc[DESC_LEN];
+
+	big_spec(&s, f, CLIENT_PORT + 1, port, l3_len, true);
+	s.vlan_tci = tci;
+	pkt_build(&in, &s);
+	pkt_expect_too_big(&want, &in, mtu);
+	snprintf(desc, sizeof(desc), "%s: %s, %zu bytes", f->name, what, l3_len);
+	h_expect(desc, &in, XDP_TX, &want,
+		 H_STATS([XLB_STAT_TX_TOO_BIG] = 1, [XLB_STAT_EV_NEW_FLOW] = H_ANY,
+			 [XLB_STAT_EV_VLAN] = tci ? 1 : 0));
+}
+
+/* ipip: the largest packet that fits is forwarded, one byte more is not. */
+static void too_big_ipip(const struct h_fam *f, __u32 cfg_mtu, __u32 mtu, __u32 reply_mtu)
+{
+	struct pkt_spec s;
+	size_t fits = mtu - f->overhead;
+
+	vips(f);
+	h_config_mtu(cfg_mtu);
+	big_spec(&s, f, CLIENT_PORT, PORT_HTTP, fits, true);
+	h_expect_ipip("largest that fits", &s, f->be_a[0], pkt_hash(&s, true), XDP_TX,
+		      H_STATS([XLB_STAT_FWD_TX] = 1, [XLB_STAT_EV_NEW_FLOW] = 1));
+	expect_too_big("ipip", f, PORT_HTTP, fits + 1, 0, reply_mtu);
+}
+
+Test(icmp, frag_needed_v4)
+{
+	too_big_ipip(H_FAM4, H_MTU, H_MTU, H_MTU - XLB_IPIP4_OVERHEAD);
+}
+
+Test(icmp, packet_too_big_v6)
+{
+	too_big_ipip(H_FAM6, H_MTU, H_MTU, H_MTU - XLB_IPIP6_OVERHEAD);
+}
+
+Test(icmp, mtu_default_v4)
+{
+	too_big_ipip(H_FAM4, 0, XLB_MTU_DEFAULT, XLB_MTU_DEFAULT - XLB_IPIP4_OVERHEAD);
+}
+
+Test(icmp, mtu_default_v6)
+{
+	too_big_ipip(H_FAM6, 0, XLB_MTU_DEFAULT, XLB_MTU_DEFAULT - XLB_IPIP6_OVERHEAD);
+}
+
+Test(icmp, frag_needed_small_mtu_v4)
+{
+	too_big_ipip(H_FAM4, SMALL_MTU, SMALL_MTU, SMALL_MTU - XLB_IPIP4_OVERHEAD);
+}
+
+/* IPv6 never advertises below its minimum MTU. */
+Test(icmp, packet_too_big_clamped_v6)
+{
+	too_big_ipip(H_FAM6, SMALL_MTU, SMALL_MTU, XLB_IPV6_MIN_MTU);
+}
+
+Test(icmp, too_big_without_df_v4)
+{
+	struct pkt_spec s;
+	struct pkt in;
+
+	vips(H_FAM4);
+	big_spec(&s, H_FAM4, CLIENT_PORT, PORT_HTTP, H_MTU - XLB_IPIP4_OVERHEAD + 1, false);
+	pkt_build(&in, &s);
+	h_expect("no DF", &in, XDP_DROP, NULL,
+		 H_STATS([XLB_STAT_DROP_TOO_BIG] = 1, [XLB_STAT_EV_NEW_FLOW] = H_ANY));
+}
+
+Test(icmp, too_big_tagged_v4)
+{
+	vips(H_FAM4);
+	expect_too_big("tagged", H_FAM4, PORT_HTTP, H_MTU - XLB_IPIP4_OVERHEAD + 1, TCI_PCP,
+		       H_MTU - XLB_IPIP4_OVERHEAD);
+}
+
+Test(icmp, too_big_tagged_v6)
+{
+	vips(H_FAM6);
+	expect_too_big("tagged", H_FAM6, PORT_HTTP, H_MTU - XLB_IPIP6_OVERHEAD + 1, TCI_PCP,
+		       H_MTU - XLB_IPIP6_OVERHEAD);
+}
+
+/* l2dsr adds nothing: the MTU itself is the limit. */
+static void too_big_l2dsr(const struct h_fam *f)
+{
+	struct pkt_spec s;
+
+	vips(f);
+	big_spec(&s, f, CLIENT_PORT, PORT_HTTPS, H_MTU, true);
+	h_expect_l2dsr("l2dsr largest that fits", &s, f->be_a[0], XDP_TX,
+		       H_STATS([XLB_STAT_FWD_TX] = 1, [XLB_STAT_EV_NEW_FLOW] = 1));
+	expect_too_big("l2dsr", f, PORT_HTTPS, H_MTU + 1, 0, H_MTU);
+}
+
+Test(icmp, too_big_l2dsr_v4)
+{
+	too_big_l2dsr(H_FAM4);
+}
+
+Test(icmp, too_big_l2dsr_v6)
+{
+	too_big_l2dsr(H_FAM6);
+}
+
+/* An error from a router to the VIP, quoting what the backend sent from
+ * from:sport to the client's cport. */
+static void error_spec(struct pkt_spec *s, __u8 *quote, const struct h_fam *f, __u8 type, __u8 code,
+		       const char *from, __u8 proto, __u16 sport, __u16 cport)
+{
+	struct pkt_spec q;
+	size_t len;
+
+	h_spec(&q, f, proto, f->client, sport, cport);
+	q.src = from;
+	len = pkt_build_l3(quote, QUOTE_MAX, &q);
+	icmp_spec(s, f, f->router, type);
+	s->icmp_code = code;
+	s->dport = ERROR_MTU;
+	s->payload = quote;
+	s->payload_len = f->family == XLB_AF_INET ? QUOTE4 : len;
+}
+
+/* The client's flow that a quote of VIP:80 -> client:cport belongs to. */
+static void owning_flow(struct pkt_spec *s, const struct h_fam *f, __u16 cport)
+{
+	h_spec(s, f, IPPROTO_TCP, f->vip, cport, PORT_HTTP);
+}
+
+/* With a flow: the error goes to the flow's backend, not the ring's. */
+static void error_with_flow(const struct h_fam *f, __u8 type, __u8 code)
+{
+	static __u8 quote[QUOTE_MAX];
+	struct pkt_spec flow, err;
+
+	vips(f);
+	h_config_source(f->family, f->src_prefix, f->src_prefix_len);
+	owning_flow(&flow, f, CLIENT_PORT);
+	h_expect_ipip("the flow", &flow, f->be_a[0], pkt_hash(&flow, true), XDP_TX,
+		      H_STATS([XLB_STAT_FWD_TX] = 1, [XLB_STAT_EV_NEW_FLOW] = 1));
+	h_ring_fill(VIP_IPIP, be_id(f, BE2));
+	error_spec(&err, quote, f, type, code, f->vip, IPPROTO_TCP, PORT_HTTP, CLIENT_PORT);
+	h_expect_ipip("its error", &err, f->be_a[0], pkt_hash(&flow, true), XDP_TX,
+		      H_STATS([XLB_STAT_FWD_TX] = 1, [XLB_STAT_EV_ICMP_ERROR] = 1));
+}
+
+Test(icmp, error_with_flow_v4)
+{
+	error_with_flow(H_FAM4, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED);
+}
+
+Test(icmp, error_with_flow_v6)
+{
+	error_with_flow(H_FAM6, ICMP6_PKT_TOO_BIG, 0);
+}
+
+/* Without a flow: the ring's choice for the flow's hash; no entry made. */
+static void error_without_flow(const struct h_fam *f, const __u8 *types)
+{
+	static const __u32 ids4[] = {BE1, BE2}, ids6[] = {BE1 + 2, BE2 + 2};
+	static __u8 quote[QUOTE_MAX];
+	struct pkt_spec flow, err;
+	__u32 *ring, id;
+	char desc[DESC_LEN];
+	int i;
+
+	vips(f);
+	h_config_source(f->family, f->src_prefix, f->src_prefix_len);
+	ring = h_ring_maglev(f->family == XLB_AF_INET ? ids4 : ids6, 2);
+	h_ring_set(VIP_IPIP, ring);
+	for (i = 0; i < NR_ERRORS; i++) {
+		owning_flow(&flow, f, (__u16)(CLIENT_PORT + i));
+		id = ring[pkt_hash(&flow, true) % XLB_RING_SIZE];
+		error_spec(&err, quote, f, types[i], 0, f->vip, IPPROTO_TCP, PORT_HTTP,
+			   (__u16)(CLIENT_PORT + i));
+		snprintf(desc, sizeof(desc), "%s type %u", f->name, types[i]);
+		h_expect_ipip(desc, &err, f->be_a[id - be_id(f, BE1)], pkt_hash(&flow, true),
+			      XDP_TX,
+			      H_STATS([XLB_STAT_FWD_TX] = 1, [XLB_STAT_EV_ICMP_ERROR] = 1,
+				      [XLB_STAT_EV_NEW_FLOW] = H_ANY));
+		cr_assert_eq(h_flow_get(&flow, &(struct xlb_flow){0}), -ENOENT, "%s: entry", desc);
+	}
+	free(ring);
+}
+
+Test(icmp, error_without_flow_v4)
+{
+	static const __u8 types[NR_ERRORS] = {ICMP_DEST_UNREACH, ICMP_TIME_EXCEEDED};
+
+	error_without_flow(H_FAM4, types);
+}
+
+Test(icmp, error_without_flow_v6)
+{
+	static const __u8 types[NR_ERRORS] = {ICMP6_DEST_UNREACH, ICMP6_TIME_EXCEEDED};
+
+	error_without_flow(H_FAM6, types);
+}
+
+/* Errors quoting a packet that no VIP of this host sent. */
+static void error_unknown(const struct h_fam *f)
+{
+	static __u8 quote[QUOTE_MAX];
+	struct pkt_spec err;
+	struct pkt in;
+	__u8 type = f->family == XLB_AF_INET ? ICMP_DEST_UNREACH : ICMP6_DEST_UNREACH;
+
+	vips(f);
+	error_spec(&err, quote, f, type, 0, f->not_vip, IPPROTO_TCP, PORT_HTTP, CLIENT_PORT);
+	pkt_build(&in, &err);
+	h_expect("quote from another address", &in, XDP_DROP, NULL,
+		 H_STATS([XLB_STAT_DROP_ICMP] = 1));
+	error_spec(&err, quote, f, type, 0, f->vip, IPPROTO_TCP, PORT_OTHER, CLIENT_PORT);
+	pkt_build(&in, &err);
+	h_expect("quote from a port without a VIP", &in, XDP_DROP, NULL,
+		 H_STATS([XLB_STAT_DROP_ICMP] = 1));
+	error_spec(&err, quote, f, type, 0, f->vip, IPPROTO_UDP, PORT_HTTP, CLIENT_PORT);
+	pkt_build(&in, &err);
+	h_expect("quote of udp, tcp VIP only", &in, XDP_DROP, NULL,
+		 H_STATS([XLB_STAT_DROP_ICMP] = 1));
+}
+
+Test(icmp, error_unknown_v4)
+{
+	error_unknown(H_FAM4);
+}
+
+Test(icmp, error_unknown_v6)
+{
+	error_unknown(H_FAM6);
+}
