@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: MIT
+/* xlbctl's listings, through the one set of text/JSON output calls. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "addr.h"
+#include "cli_print.h"
+#include "cli_show.h"
+
+#define PLEN_V4 32
+#define PLEN_V6 128
+
+static const char *const mode_names[XLB_MODE__MAX] = {
+	[XLB_MODE_IPIP] = "ipip",
+	[XLB_MODE_L2DSR] = "l2dsr",
+};
+static const char *const state_names[] = {
+	[XLB_BE_UNUSED] = "unused",
+	[XLB_BE_ACTIVE] = "active",
+	[XLB_BE_DRAINING] = "draining",
+	[XLB_BE_DOWN] = "down",
+};
+static const char *const health_names[XLB_HEALTH__MAX] = {
+	[XLB_HEALTH_UNKNOWN] = "unknown",
+	[XLB_HEALTH_UP] = "up",
+	[XLB_HEALTH_DOWN] = "down",
+};
+static const char *const source_names[XLB_FLOW_SOURCE__MAX] = {
+	[XLB_FLOW_FROM_TABLE] = "flow_table",
+	[XLB_FLOW_FROM_RING] = "ring",
+	[XLB_FLOW_FROM_RING_STALE] = "ring_stale",
+};
+static const struct {
+	__u32 bit;
+	const char *name;
+} flag_names[] = {
+	{XLB_BE_F_DRAIN, "drain"},
+	{XLB_BE_F_BACKUP, "backup"},
+	{XLB_BE_F_ADMIN_DOWN, "down"},
+};
+
+#define NAME(tbl, i) ((i) < sizeof(tbl) / sizeof(tbl[0]) && tbl[i] ? tbl[i] : "?")
+
+int xlb_msg_vec__push(const struct xlb_ctl_msg *m, void *vec)
+{
+	struct xlb_msg_vec *v = vec;
+
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? 2 * v->cap : 16;
+		struct xlb_ctl_msg *p = reallocarray(v->v, cap, sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		v->v = p;
+		v->cap = cap;
+	}
+	v->v[v->n] = *m;
+	v->v[v->n].be.check = NULL;
+	v->n++;
+	return 0;
+}
+
+void xlb_msg_vec__free(struct xlb_msg_vec *vec)
+{
+	free(vec->v);
+	memset(vec, 0, sizeof(*vec));
+}
+
+static int cmp_key(const struct xlb_ctl_vip_key *a, const struct xlb_ctl_vip_key *b)
+{
+	int c;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	c = memcmp(&a->addr, &b->addr, sizeof(a->addr));
+	if (c)
+		return c;
+	if (a->port != b->port)
+		return a->port < b->port ? -1 : 1;
+	return a->proto - b->proto;
+}
+
+static int cmp_msg(const void *pa, const void *pb)
+{
+	const struct xlb_ctl_msg *a = pa, *b = pb;
+	int c = cmp_key(&a->vip.key, &b->vip.key);
+
+	if (c)
+		return c;
+	c = memcmp(&a->be.addr, &b->be.addr, sizeof(a->be.addr));
+	if (c)
+		return c;
+	return (int)a->be.port - (int)b->be.port;
+}
+
+void xlb_msg_vec__sort(struct xlb_msg_vec *vec)
+{
+	if (vec->n)
+		qsort(vec->v, vec->n, sizeof(vec->v[0]), cmp_msg);
+}
+
+/* Backend as written on the command line: ADDR, or ADDR:PORT if a port. */
+static const char *backend_str(const struct xlb_ctl_msg *m, char *buf, size_t len)
+{
+	if (m->be.port)
+		return xlb_endpoint__str(&m->be.addr, m->vip.key.family, m->be.port, buf, len);
+	return xlb_addr__str(&m->be.addr, m->vip.key.family, buf, len);
+}
+
+static void print_rate(const struct xlb_ctl_counters *c, enum xlb_cnt_attr a, const char *key)
+{
+	__u64 v = a == XLB_CNT_PPS ? c->pps : c->bps;
+
+	if (c->present & (1U << a))
+		print_u64(PRINT_ANY, key, " %-10llu", v);
+	else
+		print_string(PRINT_FP, NULL, " %-10s", "-");
+}
+
+static void print_flags(__u32 flags)
+{
+	char text[32] = "";
+	size_t used = 0;
+	unsigned int i;
+
+	open_json_array("flags");
+	for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
+		if (!(flags & flag_names[i].bit))
+			continue;
+		print_string(PRINT_JSON, NULL, NULL, flag_names[i].name);
+		used += snprintf(text + used, sizeof(text) - used, "%s%s", used ? "," : "",
+				 flag_names[i].name);
+	}
+	close_json_array();
+	print_string(PRINT_FP, NULL, " %-18s", used ? text : "-");
+}
+
+static void print_vip_key(const struct xlb_ctl_vip_key *k)
+{
+	char buf[XLB_ADDR_STR_MAX];
+	const char *proto = xlb_proto__name(k->proto);
+
+	print_string(PRINT_JSON, "vip", NULL, xlb_vip_key__str(k, buf, sizeof(buf)));
+	print_string(PRINT_JSON, "addr", NULL,
+		     xlb_addr__str(&k->addr, k->family, buf, sizeof(buf)));
+	print_u64(PRINT_JSON, "port", NULL, k->port);
+	print_string(PRINT_JSON, "proto", NULL, proto ? proto : "?");
+}
+
+static void print_backend_row(const struct xlb_ctl_msg *m)
+{
+	const struct xlb_ctl_backend *be = &m->be;
+	char buf[XLB_ADDR_STR_MAX];
+
+	open_json_object(NULL);
+	print_string(PRINT_ANY, "backend", "  -> %-36s", backend_str(m, buf, sizeof(buf)));
+	print_string(PRINT_JSON, "addr", NULL,
+		     xlb_addr__str(&be->addr, m->vip.key.family, buf, sizeof(buf)));
+	print_u64(PRINT_JSON, "port", NULL, be->port);
+	print_u64(PRINT_JSON, "id", NULL, be->id);
+	print_u64(PRINT_JSON, "generation", NULL, be->generation);
+	print_u64(PRINT_ANY, "weight", " %-6llu", be->weight);
+	print_string(PRINT_ANY, "state", " %-8s", NAME(state_names, be->state));
+	print_string(PRINT_ANY, "health", " %-7s", NAME(health_names, be->health));
+	print_flags(be->flags);
+	print_u64(PRINT_ANY, "packets", " %-12llu", m->cnt.packets);
+	print_u64(PRINT_JSON, "bytes", NULL, m->cnt.bytes);
+	print_rate(&m->cnt, XLB_CNT_PPS, "pps");
+	print_rate(&m->cnt, XLB_CNT_BPS, "bps");
+	print_text("\n");
+	close_json_object();
+}
+
+void xlb_show__vips(const struct xlb_msg_vec *vips, const struct xlb_msg_vec *backends)
+{
+	size_t i, j;
+
+	print_text("%-4s %-36s %-6s %-12s %-10s %-10s\n", "Prot", "VIP", "Mode", "Packets", "Pkt/s",
+		   "Bytes/s");
+	print_text("  -> %-36s %-6s %-8s %-7s %-18s %-12s %-10s %-10s\n", "Backend", "Weight",
+		   "State", "Health", "Flags", "Packets", "Pkt/s", "Bytes/s");
+	open_json_array(NULL);
+	for (i = 0; i < vips->n; i++) {
+		const struct xlb_ctl_msg *v = &vips->v[i];
+		char ep[XLB_ADDR_STR_MAX];
+
+		open_json_object(NULL);
+		print_vip_key(&v->vip.key);
+		print_text("%-4s %-36s", v->vip.key.proto == IPPROTO_TCP ? "TCP" : "UDP",
+			   xlb_endpoint__str(&v->vip.key.addr, v->vip.key.family, v->vip.key.port,
+					     ep, sizeof(ep)));
+		print_string(PRINT_ANY, "mode", " %-6s", NAME(mode_names, v->vip.mode));
+		print_u64(PRINT_JSON, "id", NULL, v->vip.id);
+		print_u64(PRINT_ANY, "packets", " %-12llu", v->cnt.packets);
+		print_u64(PRINT_JSON, "bytes", NULL, v->cnt.bytes);
+		print_u64(PRINT_JSON, "new_flows", NULL, v->cnt.new_flows);
+		print_u64(PRINT_JSON, "drops", NULL, v->cnt.drops);
+		print_rate(&v->cnt, XLB_CNT_PPS, "pps");
+		print_rate(&v->cnt, XLB_CNT_BPS, "bps");
+		print_text("\n");
+		open_json_array("backends");
+		for (j = 0; j < backends->n; j++)
+			if (!cmp_key(&backends->v[j].vip.key, &v->vip.key))
+				print_backend_row(&backends->v[j]);
+		close_json_array();
+		close_json_object();
+	}
+	close_json_array();
+}
+
+void xlb_show__backends(const struct xlb_msg_vec *backends)
+{
+	const struct xlb_ctl_vip_key *last = NULL;
+	char buf[XLB_ADDR_STR_MAX];
+	size_t i;
+
+	print_text("%-4s %-36s\n", "Prot", "VIP");
+	print_text("  -> %-36s %-6s %-8s %-7s %-18s %-12s %-10s %-10s\n", "Backend", "Weight",
+		   "State", "Health", "Flags", "Packets", "Pkt/s", "Bytes/s");
+	open_json_array(NULL);
+	for (i = 0; i < backends->n; i++) {
+		const struct xlb_ctl_msg *m = &backends->v[i];
+
+		if (!last || cmp_key(last, &m->vip.key)) {
+			print_text("%-4s %s\n", m->vip.key.proto == IPPROTO_TCP ? "TCP" : "UDP",
+				   xlb_endpoint__str(&m->vip.key.addr, m->vip.key.family,
+						     m->vip.key.port, buf, sizeof(buf)));
+			last = &m->vip.key;
+		}
+		open_json_object(NULL);
+		print_string(PRINT_JSON, "vip", NULL,
+			     xlb_vip_key__str(&m->vip.key, buf, sizeof(buf)));
+		open_json_array("backends");
+		print_backend_row(m);
+		close_json_array();
+		close_json_object();
+	}
+	close_json_array();
+}
+
+static void print_counter_row(const char *name, const struct xlb_ctl_counters *c)
+{
+	open_json_object(NULL);
+	print_string(PRINT_ANY, "name", "%-24s", name);
+	print_u64(PRINT_ANY, "packets", " %-14llu", c->packets);
+	print_u64(PRINT_ANY, "bytes", " %-16llu", c->bytes);
+	print_text("\n");
+	close_json_object();
+}
+
+void xlb_show__stats(const struct xlb_msg_vec *stats, const struct xlb_msg_vec *vips,
+		     const struct xlb_msg_vec *backends)
+{
+	char buf[XLB_ADDR_STR_MAX];
+	size_t i;
+
+	open_json_object(NULL);
+	print_text("%-24s %-14s %-16s\n", "Counter", "Packets", "Bytes");
+	open_json_array("counters");
+	for (i = 0; i < stats->n; i++)
+		print_counter_row(stats->v[i].stat.name, &stats->v[i].cnt);
+	close_json_array();
+
+	print_text("\n%-36s %-14s %-16s %-12s %-12s\n", "VIP", "Packets", "Bytes", "New flows",
+		   "Drops");
+	open_json_array("vips");
+	for (i = 0; i < vips->n; i++) {
+		const struct xlb_ctl_msg *v = &vips->v[i];
+
+		open_json_object(NULL);
+		print_string(PRINT_ANY, "vip", "%-36s",
+			     xlb_vip_key__str(&v->vip.key, buf, sizeof(buf)));
+		print_u64(PRINT_ANY, "packets", " %-14llu", v->cnt.packets);
+		print_u64(PRINT_ANY, "bytes", " %-16llu", v->cnt.bytes);
+		print_u64(PRINT_ANY, "new_flows", " %-12llu", v->cnt.new_flows);
+		print_u64(PRINT_ANY, "drops", " %-12llu", v->cnt.drops);
+		print_text("\n");
+		close_json_object();
+	}
+	close_json_array();
+
+	print_text("\n%-36s %-36s %-14s %-16s\n", "VIP", "Backend", "Packets", "Bytes");
+	open_json_array("backends");
+	for (i = 0; i < backends->n; i++) {
+		const struct xlb_ctl_msg *b = &backends->v[i];
+
+		open_json_object(NULL);
+		print_string(PRINT_ANY, "vip", "%-36s",
+			     xlb_vip_key__str(&b->vip.key, buf, sizeof(buf)));
+		print_string(PRINT_ANY, "backend", " %-36s", backend_str(b, buf, sizeof(buf)));
+		print_u64(PRINT_JSON, "id", NULL, b->be.id);
+		print_u64(PRINT_ANY, "packets", " %-14llu", b->cnt.packets);
+		print_u64(PRINT_ANY, "bytes", " %-16llu", b->cnt.bytes);
+		print_text("\n");
+		close_json_object();
+	}
+	close_json_array();
+	close_json_object();
+}
+
+void xlb_show__flow(const struct xlb_ctl_msg *f)
+{
+	static const char *const why[XLB_FLOW_SOURCE__MAX] = {
+		[XLB_FLOW_FROM_TABLE] = "from the flow table",
+		[XLB_FLOW_FROM_RING] = "predicted by the ring (no flow entry yet)",
+		[XLB_FLOW_FROM_RING_STALE] = "predicted by the ring (flow entry's backend is gone "
+					     "or down)",
+	};
+	const char *proto = xlb_proto__name(f->vip.key.proto);
+	__u8 fam = f->vip.key.family;
+	char buf[XLB_ADDR_STR_MAX];
+
+	open_json_object(NULL);
+	print_string(PRINT_ANY, "src", "%s",
+		     xlb_endpoint__str(&f->flow.src, fam, f->flow.sport, buf, sizeof(buf)));
+	print_string(PRINT_ANY, "dst", " -> %s",
+		     xlb_endpoint__str(&f->flow.dst, fam, f->flow.dport, buf, sizeof(buf)));
+	print_string(PRINT_ANY, "proto", " %s:", proto ? proto : "?");
+	if (xlb_ctl_msg__has(f, XLB_A_VIP_ADDR))
+		print_string(PRINT_JSON, "vip", NULL,
+			     xlb_vip_key__str(&f->vip.key, buf, sizeof(buf)));
+	if (xlb_ctl_msg__has(f, XLB_A_BACKEND_ADDR)) {
+		print_string(PRINT_ANY, "backend", " backend %s", backend_str(f, buf, sizeof(buf)));
+		print_u64(PRINT_ANY, "backend_id", " (id %llu", f->be.id);
+		print_u64(PRINT_ANY, "generation", ", generation %llu", f->be.generation);
+		print_string(PRINT_ANY, "state", ", %s)", NAME(state_names, f->be.state));
+	} else {
+		print_text(" no backend (empty ring)");
+	}
+	print_string(PRINT_JSON, "source", NULL, NAME(source_names, f->flow.source));
+	print_string(PRINT_FP, NULL, ", %s\n", NAME(why, f->flow.source));
+	close_json_object();
+}
+
+void xlb_show__config(const struct xlb_ctl_msg *c)
+{
+	char buf[XLB_ADDR_STR_MAX];
+
+	open_json_object(NULL);
+	print_u64(PRINT_ANY, "mtu", "mtu %llu\n", c->cfg.mtu);
+	if (xlb_ctl_msg__has(c, XLB_A_SRC4_ADDR)) {
+		print_string(PRINT_ANY, "source4", "source %s",
+			     xlb_addr__str(&c->cfg.src4, XLB_AF_INET, buf, sizeof(buf)));
+		print_u64(PRINT_ANY, "source4_plen", "/%llu\n", c->cfg.src4_plen);
+	}
+	if (xlb_ctl_msg__has(c, XLB_A_SRC6_ADDR)) {
+		print_string(PRINT_ANY, "source6", "source %s",
+			     xlb_addr__str(&c->cfg.src6, XLB_AF_INET6, buf, sizeof(buf)));
+		print_u64(PRINT_ANY, "source6_plen", "/%llu\n", c->cfg.src6_plen);
+	}
+	if (xlb_ctl_msg__has(c, XLB_A_IFNAME))
+		print_string(PRINT_ANY, "dev", "dev %s\n", c->cfg.ifname);
+	if (xlb_ctl_msg__has(c, XLB_A_XDP_MODE))
+		print_string(PRINT_ANY, "xdp_mode", "xdp mode %s\n",
+			     c->cfg.xdp_mode == XLB_XDP_SKB ? "skb" : "native");
+	if (xlb_ctl_msg__has(c, XLB_A_ATTACHED))
+		print_bool(PRINT_ANY, "attached", "attached %s\n", c->cfg.attached);
+	close_json_object();
+}
+
+static bool source_set(const struct xlb_ctl_msg *c, enum xlb_attr a, const struct xlb_addr *addr)
+{
+	return xlb_ctl_msg__has(c, a) && (addr->a[0] | addr->a[1] | addr->a[2] | addr->a[3]);
+}
+
+void xlb_show__save(FILE *out, const struct xlb_ctl_msg *cfg, const struct xlb_msg_vec *vips,
+		    const struct xlb_msg_vec *backends)
+{
+	char buf[XLB_ADDR_STR_MAX], vip[XLB_ADDR_STR_MAX];
+	size_t i, j;
+
+	fprintf(out, "# xlb configuration, written by `xlbctl save`; load with xlbctl -b\n");
+	fprintf(out, "config set mtu %u\n", cfg->cfg.mtu);
+	if (source_set(cfg, XLB_A_SRC4_ADDR, &cfg->cfg.src4))
+		fprintf(out, "config set source %s/%u\n",
+			xlb_addr__str(&cfg->cfg.src4, XLB_AF_INET, buf, sizeof(buf)),
+			cfg->cfg.src4_plen);
+	if (source_set(cfg, XLB_A_SRC6_ADDR, &cfg->cfg.src6))
+		fprintf(out, "config set source %s/%u\n",
+			xlb_addr__str(&cfg->cfg.src6, XLB_AF_INET6, buf, sizeof(buf)),
+			cfg->cfg.src6_plen);
+	for (i = 0; i < vips->n; i++) {
+		const struct xlb_ctl_msg *v = &vips->v[i];
+
+		xlb_vip_key__str(&v->vip.key, vip, sizeof(vip));
+		fprintf(out, "vip add %s mode %s\n", vip, NAME(mode_names, v->vip.mode));
+		for (j = 0; j < backends->n; j++) {
+			const struct xlb_ctl_msg *b = &backends->v[j];
+			unsigned int f;
+
+			if (cmp_key(&b->vip.key, &v->vip.key))
+				continue;
+			fprintf(out, "backend add vip %s addr %s", vip,
+				xlb_addr__str(&b->be.addr, b->vip.key.family, buf, sizeof(buf)));
+			if (b->be.port)
+				fprintf(out, " port %u", b->be.port);
+			fprintf(out, " weight %u", b->be.weight);
+			for (f = 0; f < sizeof(flag_names) / sizeof(flag_names[0]); f++)
+				if (b->be.flags & flag_names[f].bit)
+					fprintf(out, " %s", flag_names[f].name);
+			fprintf(out, "\n");
+		}
+	}
+}
