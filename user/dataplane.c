@@ -64,13 +64,14 @@ struct sync_ctx {
 	struct maglev_backend *mem_to;
 	__u32 *ring;
 	__u32 *cur_ring;
+	const struct state_backend **from_be; /* from's backends by id */
 	struct xlb_errmsg *e;
 };
 
 static int ctx__init(struct sync_ctx *c, const struct xlb_maps *m, const struct xlb_state *from,
 		     const struct xlb_state *to, struct xlb_errmsg *e)
 {
-	size_t i, max = 1;
+	size_t i, j, max = 1;
 
 	memset(c, 0, sizeof(*c));
 	c->m = m;
@@ -83,8 +84,13 @@ static int ctx__init(struct sync_ctx *c, const struct xlb_maps *m, const struct 
 	c->mem_to = calloc(max, sizeof(*c->mem_to));
 	c->ring = malloc(sizeof(struct xlb_ring));
 	c->cur_ring = from ? NULL : malloc(sizeof(struct xlb_ring));
-	if (!c->mem_from || !c->mem_to || !c->ring || (!from && !c->cur_ring))
+	c->from_be = calloc(XLB_MAX_BACKENDS, sizeof(*c->from_be));
+	if (!c->mem_from || !c->mem_to || !c->ring || (!from && !c->cur_ring) || !c->from_be)
 		return xlb_errmsg__set(e, -ENOMEM, "out of memory");
+	for (i = 0; from && i < from->nr_vips; i++) {
+		for (j = 0; j < from->vips[i].nr_be; j++)
+			c->from_be[from->vips[i].be[j].id] = &from->vips[i].be[j];
+	}
 	return 0;
 }
 
@@ -94,6 +100,7 @@ static void ctx__fini(struct sync_ctx *c)
 	free(c->mem_to);
 	free(c->ring);
 	free(c->cur_ring);
+	free(c->from_be);
 }
 
 static int sync_config(struct sync_ctx *c, const struct xlb_state *from, const struct xlb_state *to)
@@ -141,8 +148,7 @@ static int sync_backends_in(struct sync_ctx *c, const struct xlb_state *from,
 	for (i = 0; i < to->nr_vips; i++) {
 		for (j = 0; j < to->vips[i].nr_be; j++) {
 			const struct state_backend *b = &to->vips[i].be[j];
-			const struct state_backend *ob =
-				from ? state__backend_by_id(from, b->id, NULL) : NULL;
+			const struct state_backend *ob = c->from_be[b->id];
 
 			dataplane__backend_entry(b, &want);
 			if (ob) {
@@ -333,11 +339,10 @@ int dataplane__sync(const struct xlb_maps *m, const struct xlb_state *from,
 	return err;
 }
 
-int dataplane__ensure_nexthops(const struct xlb_maps *m, const struct xlb_state *s,
-			       unsigned int *failed)
+int dataplane__ensure_nexthops(const struct xlb_maps *m, const struct xlb_state *from,
+			       const struct xlb_state *s, unsigned int *failed)
 {
 	int ports[NEXTHOP_MAX_PORTS];
-	char a[XLB_ADDRSTRLEN];
 	size_t i, j, k, nports = 0;
 	int ifindex, err;
 
@@ -346,10 +351,11 @@ int dataplane__ensure_nexthops(const struct xlb_maps *m, const struct xlb_state 
 		for (j = 0; j < s->vips[i].nr_be; j++) {
 			const struct state_backend *b = &s->vips[i].be[j];
 
-			err = rtnl__prepare_nexthop(b->family, &b->addr, &ifindex);
-			if (err) {
-				xlb_addr__format(b->family, &b->addr, a, sizeof(a));
-				pr_warn("next hop of backend %s: %s\n", a, strerror(-err));
+			if (from && from->be_ids.used[b->id] &&
+			    from->be_ids.gen[b->id] == b->generation)
+				continue;
+			/* rtnl logs the failure; housekeeping retries it */
+			if (rtnl__prepare_nexthop(b->family, &b->addr, &ifindex)) {
 				(*failed)++;
 				continue;
 			}

@@ -27,11 +27,12 @@ void dataplane__backend_entry(const struct state_backend *b, struct xlb_backend 
 /* The config map entry for a model's settings. */
 int dataplane__config_entry(const struct xlb_state *s, struct xlb_config *out);
 
-/* Route lookup and managed neighbour for every backend's next hop, and its
- * egress device in tx_ports. Failures are logged and counted in *failed;
- * the next housekeeping round tries again. */
-int dataplane__ensure_nexthops(const struct xlb_maps *m, const struct xlb_state *s,
-			       unsigned int *failed);
+/* Route lookup and managed neighbour for the next hop of every backend of
+ * to that from lacks (from NULL: every backend), and its egress device in
+ * tx_ports. Failures are logged and counted in *failed; housekeeping tries
+ * again. */
+int dataplane__ensure_nexthops(const struct xlb_maps *m, const struct xlb_state *from,
+			       const struct xlb_state *to, unsigned int *failed);
 
 /* Before a sync from NULL: merges the maps' generations into s (the larger
  * wins, and an id the maps use but s does not gets a fresh generation), so

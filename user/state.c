@@ -315,7 +315,10 @@ static const char *backend_str(int family, const struct xlb_addr *addr, __be16 p
 
 	if (xlb_addr__format(family, addr, a, sizeof(a)))
 		return "?";
-	snprintf(buf, len, family == XLB_AF_INET6 ? "[%s]:%u" : "%s:%u", a, ntohs(port));
+	if (!port)
+		snprintf(buf, len, "%s", a); /* the packet's own port */
+	else
+		snprintf(buf, len, family == XLB_AF_INET6 ? "[%s]:%u" : "%s:%u", a, ntohs(port));
 	return buf;
 }
 

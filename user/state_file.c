@@ -201,9 +201,9 @@ static int parse_backend(struct xlb_state *s, char **w, int n)
 
 	if (n != 9 || parse_u32(w[1], XLB_MAX_VIPS - 1, &vip_id) ||
 	    parse_u32(w[2], XLB_MAX_BACKENDS - 1, &id) ||
-	    parse_u32(w[3], UINT32_MAX, &b.generation) || xlb_addr__parse_any(w[4], &family, &b.addr) ||
-	    parse_u32(w[5], UINT16_MAX, &port) || parse_u32(w[6], XLB_WEIGHT_MAX, &b.weight) ||
-	    parse_u32(w[7], XLB_BE_F_ALL, &b.flags) ||
+	    parse_u32(w[3], UINT32_MAX, &b.generation) ||
+	    xlb_addr__parse_any(w[4], &family, &b.addr) || parse_u32(w[5], UINT16_MAX, &port) ||
+	    parse_u32(w[6], XLB_WEIGHT_MAX, &b.weight) || parse_u32(w[7], XLB_BE_F_ALL, &b.flags) ||
 	    parse_u32(w[8], XLB_HEALTH__MAX - 1, &health))
 		return -EINVAL;
 	b.family = (__u8)family;

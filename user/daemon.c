@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: MIT
+/*
+ * xlbd's life and its one way of changing things (xlbd__commit). The state
+ * file is written before the maps: after a crash it is never behind them,
+ * and a restart that restores it re-writes whatever the maps missed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* bpftool's generated skeleton casts its const ELF bytes. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wcast-qual"
+#include "xlb.skel.h"
+#pragma GCC diagnostic pop
+#include "config.h"
+#include "daemon.h"
+#include "dataplane.h"
+#include "log.h"
+#include "request.h"
+#include "rtnl.h"
+#include "state_file.h"
+
+#define XLBD_RUN_DIR_MODE  0700
+#define XLBD_LOCK_MODE	   0600
+#define XLBD_LOCK_SUFFIX   ".lock"
+#define XLBD_TICK_NS	   1000000000ULL /* housekeeping: rates every tick */
+#define XLBD_NEXTHOP_TICKS 30		 /* next hops re-ensured every this many ticks */
+
+static const char *mode_name(enum xlb_attach_mode mode)
+{
+	return mode == XLB_ATTACH_SKB ? "skb" : "native";
+}
+
+static int path_join(char *buf, size_t len, const char *dir, const char *name, const char *sfx)
+{
+	int n = snprintf(buf, len, "%s/%s%s", dir, name, sfx);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* One xlbd per name: a lock held for the daemon's life (released by the
+ * kernel however it ends, kill -9 included). */
+static int lock_instance(struct xlbd *d)
+{
+	int err;
+
+	if (mkdir(XLB_STATE_DIR, XLBD_RUN_DIR_MODE) && errno != EEXIST) {
+		err = -errno;
+		pr_warn("mkdir %s: %s\n", XLB_STATE_DIR, strerror(-err));
+		return err;
+	}
+	d->lock_fd = open(d->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, XLBD_LOCK_MODE);
+	if (d->lock_fd < 0) {
+		err = -errno;
+		pr_warn("open %s: %s\n", d->lock_path, strerror(-err));
+		return err;
+	}
+	if (flock(d->lock_fd, LOCK_EX | LOCK_NB)) {
+		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		pr_warn("another xlbd runs as '%s' (%s is locked)\n", d->name, d->lock_path);
+		return err;
+	}
+	return 0;
+}
+
+int xlbd__init(struct xlbd *d, const struct xlbd_opts *o)
+{
+	int err;
+
+	memset(d, 0, sizeof(*d));
+	d->lock_fd = d->sig_fd = d->timer_fd = -1;
+	d->loop.epfd = -1;
+	xlb_maps__init(&d->maps);
+	d->opt = *o;
+	d->mode = o->mode;
+	if (snprintf(d->name, sizeof(d->name), "%s", o->name ? o->name : o->dev) >=
+		    (int)sizeof(d->name) ||
+	    !d->name[0] || strchr(d->name, '/') || d->name[0] == '.') {
+		pr_warn("bad instance name '%s'\n", d->name);
+		return -EINVAL;
+	}
+	err = o->sock_path ? (snprintf(d->sock_path, sizeof(d->sock_path), "%s", o->sock_path) <
+					      (int)sizeof(d->sock_path)
+				      ? 0
+				      : -ENAMETOOLONG)
+			   : path_join(d->sock_path, sizeof(d->sock_path), XLB_CTL_SOCK_DIR,
+				       d->name, XLB_CTL_SOCK_SUFFIX);
+	if (!err)
+		err = state_file__path(d->state_path, sizeof(d->state_path), d->name);
+	if (!err)
+		err = path_join(d->lock_path, sizeof(d->lock_path), XLB_STATE_DIR, d->name,
+				XLBD_LOCK_SUFFIX);
+	if (err) {
+		pr_warn("paths for '%s': %s\n", d->name, strerror(-err));
+		return err;
+	}
+	err = state__init(&d->state);
+	if (err)
+		return err;
+	d->rates = calloc(1, sizeof(*d->rates));
+	if (!d->rates)
+		return -ENOMEM;
+	err = xlb_loop__init(&d->loop);
+	if (err)
+		return err;
+	return lock_instance(d);
+}
+
+/* Whether a previous xlbd left pinned maps for this name. */
+static bool pins_exist(const char *name)
+{
+	char dir[PATH_MAX], path[PATH_MAX + sizeof("/vips")];
+
+	if (xlb_pin_dir(dir, sizeof(dir), name))
+		return false;
+	snprintf(path, sizeof(path), "%s/vips", dir);
+	return access(path, F_OK) == 0;
+}
+
+/* The model to start from: the running state if the pins and the state
+ * file both survived, else the config (already checked) or nothing. */
+static int choose_model(struct xlbd *d, bool pinned, struct xlb_state *conf)
+{
+	struct xlb_state saved;
+	int err;
+
+	if (pinned) {
+		err = state__init(&saved);
+		if (err)
+			return err;
+		err = state_file__load(d->state_path, &saved);
+		if (!err) {
+			err = dataplane__adopt_generations(&d->maps, &saved);
+			if (err) {
+				state__fini(&saved);
+				return err;
+			}
+			state__move(&d->state, &saved);
+			pr_info("%s: running state adopted (%zu VIPs)\n", d->name,
+				d->state.nr_vips);
+			if (d->opt.config)
+				pr_info("%s: config %s not applied: running state adopted "
+					"(`xlbctl -b %s` applies it)\n",
+					d->name, d->opt.config, d->opt.config);
+			return 0;
+		}
+		state__fini(&saved);
+		if (err != -ENOENT)
+			pr_warn("%s: state file %s unusable: starting from the config\n", d->name,
+				d->state_path);
+		else
+			pr_warn("%s: pinned maps but no state file: starting from the config\n",
+				d->name);
+	} else if (access(d->state_path, F_OK) == 0) {
+		pr_info("%s: state file without pinned maps (stale): ignored\n", d->name);
+	}
+	/* A generation must never go backwards, even when starting afresh. */
+	if (pinned) {
+		err = dataplane__adopt_generations(&d->maps, conf);
+		if (err)
+			return err;
+	}
+	state__move(&d->state, conf);
+	return 0;
+}
+
+/* Writes the whole model into the maps, comparing with what they hold. */
+static int sync_all(struct xlbd *d)
+{
+	struct xlb_errmsg em = {};
+	unsigned int failed;
+	int err;
+
+	err = state_file__save(d->state_path, &d->state);
+	if (err)
+		return err;
+	err = dataplane__ensure_nexthops(&d->maps, NULL, &d->state, &failed);
+	if (err)
+		return err;
+	err = dataplane__sync(&d->maps, NULL, &d->state, &em);
+	if (err)
+		pr_warn("%s: %s: %s\n", d->name, em.text, strerror(-err));
+	return err;
+}
+
+static void housekeeping(struct xlbd *d, bool nexthops)
+{
+	unsigned int failed;
+	int err;
+
+	if (!d->attached)
+		return;
+	err = rates__sample(d->rates, &d->maps, &d->state);
+	if (err)
+		pr_debug("rates: %s\n", strerror(-err));
+	if (!nexthops)
+		return;
+	err = dataplane__ensure_nexthops(&d->maps, NULL, &d->state, &failed);
+	if (err || failed)
+		pr_debug("next hops: %u failed\n", failed);
+}
+
+static void on_signal(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct xlbd *d = arg;
+	int sig;
+
+	(void)events;
+	while ((sig = xlb_signalfd__read(fd)) > 0) {
+		if (sig == SIGHUP) {
+			pr_info("SIGHUP: next hops re-ensured\n");
+			housekeeping(d, true);
+			continue;
+		}
+		pr_info("%s: stopping; the program stays attached and keeps forwarding\n",
+			strsignal(sig));
+		xlb_loop__stop(loop);
+	}
+}
+
+static void on_timer(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct xlbd *d = arg;
+	uint64_t n;
+
+	(void)loop;
+	(void)events;
+	if (xlb_timerfd__read(fd, &n) || !n)
+		return;
+	d->ticks += n;
+	housekeeping(d, d->ticks % XLBD_NEXTHOP_TICKS < n);
+}
+
+static int open_loop(struct xlbd *d)
+{
+	struct ctl_handler h = {.apply = xlbd__apply, .query = xlbd__query, .ctx = d};
+	sigset_t set;
+	int err;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	d->sig_fd = xlb_signalfd__open(&set);
+	if (d->sig_fd < 0)
+		return d->sig_fd;
+	err = xlb_loop__add(&d->loop, d->sig_fd, EPOLLIN, on_signal, d);
+	if (err)
+		return err;
+	d->timer_fd = xlb_timerfd__open();
+	if (d->timer_fd < 0)
+		return d->timer_fd;
+	err = xlb_timerfd__arm(d->timer_fd, XLBD_TICK_NS, XLBD_TICK_NS);
+	if (!err)
+		err = xlb_loop__add(&d->loop, d->timer_fd, EPOLLIN, on_timer, d);
+	if (err)
+		return err;
+	return ctl_server__open(&d->ctl, &d->loop, d->sock_path, d->opt.allow_uid, &h);
+}
+
+static const char *const attach_outcome[] = {"attached", "adopted the running program",
+					     "replaced the running program (upgrade)"};
+
+int xlbd__start(struct xlbd *d)
+{
+	struct rtnl_link link;
+	struct xlb_state conf;
+	unsigned int bad = 0;
+	bool pinned;
+	int err;
+
+	err = state__init(&conf);
+	if (err)
+		return err;
+	/* A bad config stops us before anything is touched. */
+	if (d->opt.config) {
+		err = config__load(d->opt.config, &conf, &bad);
+		if (!err && bad) {
+			pr_warn("%s: %u bad lines: not starting\n", d->opt.config, bad);
+			err = -EINVAL;
+		}
+		if (err)
+			goto cleanup;
+	}
+	err = xlb_bpffs__ensure();
+	if (!err)
+		err = sysctl__enable_forwarding();
+	if (err)
+		goto cleanup;
+	err = rtnl__link_by_name(d->opt.dev, &link);
+	if (err) {
+		pr_warn("device %s: %s\n", d->opt.dev, strerror(-err));
+		goto cleanup;
+	}
+	d->ifindex = link.ifindex;
+	pinned = pins_exist(d->name);
+	err = xlb_loader__load(&d->skel, d->name, d->opt.flow_entries);
+	if (!err)
+		err = xlb_maps__from_skel(&d->maps, d->skel);
+	if (err)
+		goto cleanup;
+	err = xlb_loader__attach(d->skel, d->name, d->ifindex, d->mode);
+	if (err < 0)
+		goto cleanup;
+	pr_info("%s: %s on %s (%s mode)\n", d->name, attach_outcome[err], d->opt.dev,
+		mode_name(d->mode));
+	d->attached = true;
+	err = choose_model(d, pinned, &conf);
+	if (!err)
+		err = sync_all(d);
+	if (!err)
+		err = open_loop(d);
+	if (!err) {
+		housekeeping(d, false);
+		pr_info("%s: listening on %s\n", d->name, d->sock_path);
+	}
+cleanup:
+	state__fini(&conf);
+	return err;
+}
+
+int xlbd__run(struct xlbd *d)
+{
+	return xlb_loop__run(&d->loop);
+}
+
+void xlbd__fini(struct xlbd *d)
+{
+	ctl_server__close(d->ctl);
+	d->ctl = NULL;
+	xlb_loop__fini(&d->loop);
+	if (d->sig_fd >= 0)
+		close(d->sig_fd);
+	if (d->timer_fd >= 0)
+		close(d->timer_fd);
+	/* Closes our fds only: the attached program and the pins stay. */
+	xlb_bpf__destroy(d->skel);
+	d->skel = NULL;
+	state__fini(&d->state);
+	free(d->rates);
+	d->rates = NULL;
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
+	d->lock_fd = d->sig_fd = d->timer_fd = -1;
+}
+
+int xlbd__commit(struct xlbd *d, struct xlb_state *next, struct xlb_ctl_err *e)
+{
+	struct xlb_errmsg em = {};
+	unsigned int failed;
+	int err, undo;
+
+	if (!d->attached)
+		return xlb_ctl_err__set(e, -ENOLINK, "program detached: `xlbctl attach` first");
+	err = state_file__save(d->state_path, next);
+	if (err)
+		return xlb_ctl_err__set(e, err, "cannot save %s: %s", d->state_path,
+					strerror(-err));
+	/* Neighbours of new backends start resolving before rings name them;
+	 * a failure here is retried by housekeeping, not fatal. */
+	err = dataplane__ensure_nexthops(&d->maps, &d->state, next, &failed);
+	if (err || failed)
+		pr_warn("%s: next hops of %u new backends not ready: retried later\n", d->name,
+			failed);
+	err = dataplane__sync(&d->maps, &d->state, next, &em);
+	if (!err) {
+		state__move(&d->state, next);
+		return 0;
+	}
+	pr_warn("%s: %s: %s; undoing\n", d->name, em.text, strerror(-err));
+	undo = dataplane__sync(&d->maps, next, &d->state, NULL);
+	if (!undo)
+		undo = state_file__save(d->state_path, &d->state);
+	if (undo)
+		pr_warn("%s: undo incomplete (%s): the next restart re-writes the maps\n", d->name,
+			strerror(-undo));
+	return xlb_ctl_err__set(e, err, "%s: %s", em.text, strerror(-err));
+}
+
+int xlbd__apply(void *ctx, const struct xlb_ctl_msg *msgs, size_t n, size_t *failed,
+		struct xlb_ctl_err *e)
+{
+	struct xlbd *d = ctx;
+	struct xlb_state work;
+	size_t i;
+	int err;
+
+	*failed = n;
+	err = state__clone(&work, &d->state);
+	if (err)
+		return xlb_ctl_err__set(e, err, "out of memory");
+	for (i = 0; i < n; i++) {
+		err = request__apply(&work, &msgs[i], e);
+		if (err) {
+			*failed = i;
+			goto cleanup;
+		}
+	}
+	err = xlbd__commit(d, &work, e);
+cleanup:
+	state__fini(&work);
+	return err;
+}
+
+int xlbd__set_health(struct xlbd *d, __u32 backend_id, enum xlb_health health)
+{
+	struct xlb_ctl_err e = {};
+	struct xlb_state work;
+	int err;
+
+	err = state__clone(&work, &d->state);
+	if (err)
+		return err;
+	err = state__set_health(&work, backend_id, health);
+	if (err > 0)
+		err = xlbd__commit(d, &work, &e);
+	state__fini(&work);
+	return err;
+}
+
+int xlbd__attach(struct xlbd *d, enum xlb_attach_mode mode, struct xlb_ctl_err *e)
+{
+	int err;
+
+	if (d->attached) {
+		if (mode != d->mode)
+			return xlb_ctl_err__set(e, -EBUSY, "attached in %s mode: detach first",
+						mode_name(d->mode));
+		return 0;
+	}
+	err = xlb_maps__pin(d->skel, d->name);
+	if (err)
+		return xlb_ctl_err__set(e, err, "cannot pin the maps: %s", strerror(-err));
+	err = xlb_loader__attach(d->skel, d->name, d->ifindex, mode);
+	if (err < 0)
+		return xlb_ctl_err__set(e, err, "cannot attach to %s: %s", d->opt.dev,
+					strerror(-err));
+	d->attached = true;
+	d->mode = mode;
+	pr_info("%s: %s on %s (%s mode)\n", d->name, attach_outcome[err], d->opt.dev,
+		mode_name(mode));
+	err = sync_all(d);
+	if (err)
+		return xlb_ctl_err__set(e, err, "attached, but the maps are incomplete: %s",
+					strerror(-err));
+	return 0;
+}
+
+/* Program, pins and state file: what makes the next xlbd start afresh. */
+static int detach_all(int ifindex, const char *name, const char *state_path)
+{
+	int err;
+
+	err = xlb_loader__detach(ifindex);
+	if (!err)
+		err = xlb_maps__unpin(name);
+	if (!err)
+		err = state_file__remove(state_path);
+	return err;
+}
+
+int xlbd__detach(struct xlbd *d, struct xlb_ctl_err *e)
+{
+	int err;
+
+	if (!d->attached)
+		return 0;
+	err = detach_all(d->ifindex, d->name, d->state_path);
+	if (err)
+		return xlb_ctl_err__set(e, err, "detach from %s: %s", d->opt.dev, strerror(-err));
+	d->attached = false;
+	pr_info("%s: detached from %s; pins and state removed\n", d->name, d->opt.dev);
+	return 0;
+}
+
+int xlbd__detach_offline(const struct xlbd_opts *o)
+{
+	struct rtnl_link link;
+	struct xlbd d;
+	int err;
+
+	err = xlbd__init(&d, o);
+	if (err == -EBUSY)
+		pr_warn("use `xlbctl detach`, or stop that xlbd first\n");
+	if (err)
+		goto cleanup;
+	err = rtnl__link_by_name(o->dev, &link);
+	if (err) {
+		pr_warn("device %s: %s\n", o->dev, strerror(-err));
+		goto cleanup;
+	}
+	err = detach_all(link.ifindex, d.name, d.state_path);
+	if (!err)
+		pr_info("%s: detached from %s; pins and state removed\n", d.name, o->dev);
+cleanup:
+	xlbd__fini(&d);
+	return err;
+}

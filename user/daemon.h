@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xlbd's life: lock the instance, load and attach (or adopt) the program,
+ * restore the running state or apply the config, serve the control socket
+ * from one loop, and stop leaving the data plane forwarding. Every change
+ * goes through xlbd__commit: state file first, then the maps, and back out
+ * of both if the maps refuse.
+ */
+#ifndef XLB_DAEMON_H
+#define XLB_DAEMON_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "control.h"
+#include "loader.h"
+#include "loop.h"
+#include "maps.h"
+#include "rates.h"
+#include "state.h"
+
+struct xlb_bpf;
+
+struct xlbd_opts {
+	const char *dev;
+	const char *name;      /* NULL: the device's name */
+	const char *config;    /* NULL: none */
+	const char *sock_path; /* NULL: XLB_CTL_SOCK_DIR/NAME.sock */
+	enum xlb_attach_mode mode;
+	__u32 flow_entries; /* 0: the ABI default */
+	uid_t allow_uid;    /* CTL_NO_UID: root only */
+};
+
+struct xlbd {
+	struct xlbd_opts opt;
+	char name[NAME_MAX];
+	char sock_path[PATH_MAX];
+	char state_path[PATH_MAX];
+	char lock_path[PATH_MAX];
+	int lock_fd;
+	int ifindex;
+	struct xlb_bpf *skel;
+	struct xlb_maps maps;
+	bool attached;
+	enum xlb_attach_mode mode;
+	struct xlb_state state;
+	struct xlb_loop loop;
+	int sig_fd;
+	int timer_fd;
+	unsigned long ticks;
+	struct ctl_server *ctl;
+	struct xlb_rates *rates;
+};
+
+/* Names, paths and the instance lock (one xlbd per NAME): -EBUSY if another
+ * xlbd holds it. */
+int xlbd__init(struct xlbd *d, const struct xlbd_opts *o);
+/* Startup (docs/operating.md): load, attach or adopt, restore or configure,
+ * open the control socket. */
+int xlbd__start(struct xlbd *d);
+/* The loop, until SIGTERM or SIGINT. */
+int xlbd__run(struct xlbd *d);
+/* Closes everything; the program, its pins and the routes stay. */
+void xlbd__fini(struct xlbd *d);
+
+/* Makes next the running model (consumed on success, left to the caller on
+ * failure). */
+int xlbd__commit(struct xlbd *d, struct xlb_state *next, struct xlb_ctl_err *e);
+/* Mutation requests, all-or-nothing (the control server's apply). */
+int xlbd__apply(void *ctx, const struct xlb_ctl_msg *msgs, size_t n, size_t *failed,
+		struct xlb_ctl_err *e);
+/* Any other request (the control server's query), in query.c. */
+int xlbd__query(void *ctx, const struct xlb_ctl_msg *req, struct ctl_reply *r,
+		struct xlb_ctl_err *e);
+
+int xlbd__attach(struct xlbd *d, enum xlb_attach_mode mode, struct xlb_ctl_err *e);
+/* Removes the program and its pins and the state file; the daemon keeps its
+ * model and refuses changes until attached again. */
+int xlbd__detach(struct xlbd *d, struct xlb_ctl_err *e);
+
+/* The health-check hook: a backend went up or down; its VIP's ring is
+ * rebuilt and swapped. */
+int xlbd__set_health(struct xlbd *d, __u32 backend_id, enum xlb_health health);
+
+/* `xlbd --detach` with no daemon running: detach, unpin, forget the state. */
+int xlbd__detach_offline(const struct xlbd_opts *o);
+
+#endif /* XLB_DAEMON_H */

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+/*
+ * xlbd: the daemon of one xlb instance (one interface). Options, then the
+ * daemon's life in order: init (lock), start (load, attach or adopt,
+ * restore or configure), run (the loop), fini (the program stays).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+
+#ifndef XLB_VERSION
+#define XLB_VERSION "unknown"
+#endif
+
+enum {
+	OPT_ALLOW_UID = 0x100,
+	OPT_FLOW_ENTRIES,
+};
+
+static const struct option long_opts[] = {
+	{"dev", required_argument, NULL, 'd'},
+	{"name", required_argument, NULL, 'N'},
+	{"config", required_argument, NULL, 'c'},
+	{"mode", required_argument, NULL, 'm'},
+	{"socket", required_argument, NULL, 's'},
+	{"flow-entries", required_argument, NULL, OPT_FLOW_ENTRIES},
+	{"allow-uid", required_argument, NULL, OPT_ALLOW_UID},
+	{"check", no_argument, NULL, 'n'},
+	{"detach", no_argument, NULL, 'D'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"version", no_argument, NULL, 'V'},
+	{"help", no_argument, NULL, 'h'},
+	{},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: xlbd --dev IFACE [--name NAME] [--config FILE] [--mode native|skb]\n"
+		"            [--socket PATH] [--flow-entries N] [--allow-uid UID] [-v]\n"
+		"       xlbd -n --config FILE       check a config and exit\n"
+		"       xlbd --dev IFACE [--name NAME] --detach\n"
+		"                                   remove the program, its pins and state\n"
+		"\n"
+		"One xlbd per interface. NAME (default: IFACE) names the pins under\n"
+		"%s/NAME/ and the socket %s/NAME%s.\n"
+		"A restarted xlbd adopts the running program and its state; --config\n"
+		"is applied only when there is no running state.\n",
+		XLB_PIN_ROOT, XLB_CTL_SOCK_DIR, XLB_CTL_SOCK_SUFFIX);
+}
+
+static int parse_ulong(const char *opt, const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(s, &end, 0);
+	if (errno || !*s || *end || *out > max) {
+		fprintf(stderr, "xlbd: %s: '%s' is not a number up to %lu\n", opt, s, max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Checks a config without touching anything: every bad line, or OK. */
+static int check_config(const char *path)
+{
+	struct xlb_state s;
+	unsigned int bad = 0;
+	int err;
+
+	err = state__init(&s);
+	if (!err)
+		err = config__load(path, &s, &bad);
+	state__fini(&s);
+	if (err)
+		return EXIT_FAILURE;
+	if (bad) {
+		fprintf(stderr, "xlbd: %s: %u bad line%s\n", path, bad, bad == 1 ? "" : "s");
+		return EXIT_FAILURE;
+	}
+	printf("configuration OK\n");
+	return EXIT_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+	struct xlbd_opts o = {.allow_uid = CTL_NO_UID, .mode = XLB_ATTACH_NATIVE};
+	bool check = false, detach = false;
+	unsigned long v;
+	struct xlbd d;
+	int opt, err;
+
+	while ((opt = getopt_long(argc, argv, "d:N:c:m:s:nDvVh", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			o.dev = optarg;
+			break;
+		case 'N':
+			o.name = optarg;
+			break;
+		case 'c':
+			o.config = optarg;
+			break;
+		case 'm':
+			if (!strcmp(optarg, "native")) {
+				o.mode = XLB_ATTACH_NATIVE;
+			} else if (!strcmp(optarg, "skb")) {
+				o.mode = XLB_ATTACH_SKB;
+			} else {
+				fprintf(stderr, "xlbd: --mode: '%s' is not native or skb\n",
+					optarg);
+				return EXIT_FAILURE;
+			}
+			break;
+		case 's':
+			o.sock_path = optarg;
+			break;
+		case OPT_FLOW_ENTRIES:
+			if (parse_ulong("--flow-entries", optarg, UINT32_MAX, &v) || !v)
+				return EXIT_FAILURE;
+			o.flow_entries = (__u32)v;
+			break;
+		case OPT_ALLOW_UID:
+			if (parse_ulong("--allow-uid", optarg, UINT32_MAX - 1, &v))
+				return EXIT_FAILURE;
+			o.allow_uid = (uid_t)v;
+			break;
+		case 'n':
+			check = true;
+			break;
+		case 'D':
+			detach = true;
+			break;
+		case 'v':
+			xlb_log_set_level(XLB_LOG_DEBUG);
+			break;
+		case 'V':
+			printf("xlbd %s\n", XLB_VERSION);
+			return EXIT_SUCCESS;
+		case 'h':
+			usage(stdout);
+			return EXIT_SUCCESS;
+		default:
+			usage(stderr);
+			return EXIT_FAILURE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "xlbd: unexpected argument '%s'\n", argv[optind]);
+		return EXIT_FAILURE;
+	}
+	if (check) {
+		if (!o.config) {
+			fprintf(stderr, "xlbd: -n needs --config FILE\n");
+			return EXIT_FAILURE;
+		}
+		return check_config(o.config);
+	}
+	if (!o.dev) {
+		fprintf(stderr, "xlbd: --dev IFACE is required\n");
+		usage(stderr);
+		return EXIT_FAILURE;
+	}
+	if (detach)
+		return xlbd__detach_offline(&o) ? EXIT_FAILURE : EXIT_SUCCESS;
+
+	err = xlbd__init(&d, &o);
+	if (!err)
+		err = xlbd__start(&d);
+	if (!err)
+		err = xlbd__run(&d);
+	xlbd__fini(&d);
+	return err ? EXIT_FAILURE : EXIT_SUCCESS;
+}
