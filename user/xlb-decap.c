@@ -150,10 +150,8 @@ static int dev_ifindex(const char *dev, int *ifindex)
 	int err;
 
 	err = rtnl__link_by_name(dev, &link);
-	if (err) {
-		pr_warn("no device '%s' in this network namespace\n", dev);
-		return err;
-	}
+	if (err)
+		return err; /* rtnl logged it */
 	*ifindex = link.ifindex;
 	return 0;
 }
@@ -256,10 +254,8 @@ static int cmd_prepare(const struct opts *o)
 	int err;
 
 	err = rtnl__link_by_name("lo", &lo);
-	if (err) {
-		pr_warn("no loopback device in this network namespace\n");
-		return err;
-	}
+	if (err)
+		return err; /* rtnl logged it */
 	err = hostprep__link_up(lo.ifindex);
 	if (err)
 		return err;

@@ -249,10 +249,8 @@ static int cmd_attach(const struct smoke *s)
 	int err, ret;
 
 	err = rtnl__link_by_name(s->dev, &link);
-	if (err) {
-		pr_warn("no device '%s'\n", s->dev);
-		return err;
-	}
+	if (err)
+		return err; /* rtnl logged it */
 	err = xlb_bpffs__ensure();
 	if (!err)
 		err = sysctl__enable_forwarding();
@@ -319,10 +317,8 @@ static int cmd_detach(const char *dev, const char *name)
 	int err;
 
 	err = rtnl__link_by_name(dev, &link);
-	if (err) {
-		pr_warn("no device '%s'\n", dev);
-		return err;
-	}
+	if (err)
+		return err; /* rtnl logged it */
 	err = xlb_loader__detach(link.ifindex);
 	if (!err)
 		err = xlb_maps__unpin(name);
