@@ -36,6 +36,11 @@ struct rtnl_link {
 /* Dumps the namespace's links into out[max]; sets *n. */
 int rtnl__links(struct rtnl_link *out, size_t max, size_t *n);
 int rtnl__link_by_name(const char *name, struct rtnl_link *out);
+/* One RTM_NEWLINK message into *out, every attribute checked; -EINVAL when
+ * malformed. What the two calls above use, exposed for tests (the test
+ * kernel has no VLAN devices to dump). */
+struct nlmsghdr;
+int rtnl__link_parse(const struct nlmsghdr *nlh, struct rtnl_link *out);
 
 /* IPv4 and IPv6 forwarding on (bpf_fib_lookup needs it). */
 int sysctl__enable_forwarding(void);
