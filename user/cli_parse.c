@@ -231,6 +231,7 @@ static int run(struct cli_state *st, const struct cli_token *table, int argc, ch
 		}
 		arg = argv[i++];
 		if (tok->type == CLI_T_KEYWORD) {
+			arg = tok->word; /* the full keyword, whatever prefix was typed */
 			err = note_seen(st, tok);
 			if (err)
 				return err;

@@ -1,0 +1,573 @@
+// SPDX-License-Identifier: MIT
+/*
+ * xlbctl's grammar without a daemon: prefixes, ambiguity, unknown and
+ * missing words, help, every error one line; batch files; `save` parsed
+ * back into the same requests; text and JSON from the same calls; and the
+ * real xlbctl binary exiting non-zero with nothing sent on bad input.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <criterion/criterion.h>
+
+#include "addr.h"
+#include "cli.h"
+#include "cli_print.h"
+#include "cli_show.h"
+
+#define MAX_ARGS   32
+#define OUT_MAX	   8192
+#define VIP_PORT   80
+#define BE_WEIGHT  250
+#define TEST_MTU   1600
+#define SPLIT_MAX  8
+#define XLBCTL_REL "../../xlbctl" /* from $BUILD/tests/unit to $BUILD */
+
+struct parsed {
+	int err;
+	struct xlb_cli_cmd cmd;
+	struct xlb_ctl_err e;
+	char help[OUT_MAX];
+};
+
+/* Parses a command given as one string of words. */
+static void parse(const char *line, struct parsed *p)
+{
+	char copy[XLB_CLI_LINE_MAX], *argv[MAX_ARGS];
+	FILE *help;
+	int argc;
+
+	memset(p, 0, sizeof(*p));
+	snprintf(copy, sizeof(copy), "%s", line);
+	argc = xlb_cli__split(copy, argv, MAX_ARGS);
+	cr_assert_geq(argc, 0);
+	help = fmemopen(p->help, sizeof(p->help) - 1, "w");
+	cr_assert_not_null(help);
+	p->err = xlb_cli__parse(argc, argv, &p->cmd, help, &p->e);
+	fclose(help);
+}
+
+static void expect_ok(const char *line, struct parsed *p)
+{
+	parse(line, p);
+	cr_assert_eq(p->err, 0, "\"%s\": %s", line, p->e.msg);
+}
+
+/* An error: non-zero, one line, naming what. */
+static void expect_error(const char *line, const char *what)
+{
+	struct parsed p;
+
+	parse(line, &p);
+	cr_assert_lt(p.err, 0, "\"%s\" was accepted", line);
+	cr_assert_eq(p.e.err, p.err);
+	cr_assert_null(strchr(p.e.msg, '\n'), "\"%s\": not one line: %s", line, p.e.msg);
+	cr_assert_not_null(strstr(p.e.msg, what), "\"%s\": \"%s\" lacks \"%s\"", line, p.e.msg,
+			   what);
+}
+
+static struct xlb_addr v4(const char *s)
+{
+	struct xlb_addr a;
+	__u8 family;
+
+	cr_assert_eq(xlb_addr__parse(s, &a, &family), 0);
+	return a;
+}
+
+Test(grammar, full_words)
+{
+	struct parsed p;
+
+	expect_ok("vip add 198.18.1.10 port 80 proto tcp mode l2dsr", &p);
+	cr_assert_eq(p.cmd.action, XLB_CLI_REQUEST);
+	cr_assert_eq(p.cmd.msg.cmd, XLB_CMD_VIP_ADD);
+	cr_assert_eq(p.cmd.msg.vip.key.family, XLB_AF_INET);
+	cr_assert_eq(p.cmd.msg.vip.key.port, VIP_PORT);
+	cr_assert_eq(p.cmd.msg.vip.key.proto, IPPROTO_TCP);
+	cr_assert_eq(p.cmd.msg.vip.mode, XLB_MODE_L2DSR);
+	cr_assert(xlb_ctl_msg__has(&p.cmd.msg, XLB_A_MODE));
+	cr_assert_eq(memcmp(&p.cmd.msg.vip.key.addr, &(struct xlb_addr){{htonl(0xc612010a)}},
+			    sizeof(struct xlb_addr)),
+		     0);
+
+	expect_ok("vip add [2001:2:1::10]:443/udp", &p);
+	cr_assert_eq(p.cmd.msg.vip.key.family, XLB_AF_INET6);
+	cr_assert_eq(p.cmd.msg.vip.key.port, 443);
+	cr_assert_eq(p.cmd.msg.vip.key.proto, IPPROTO_UDP);
+	cr_assert_not(xlb_ctl_msg__has(&p.cmd.msg, XLB_A_MODE), "mode left to the daemon");
+
+	expect_ok("vip add 198.18.1.11 port 0 proto udp", &p);
+	cr_assert_eq(p.cmd.msg.vip.key.port, 0, "port 0: all ports");
+
+	expect_ok("backend add vip [2001:2:1::10]:80/tcp addr 2001:2::11 port 8080 weight 250 "
+		  "backup drain down",
+		  &p);
+	cr_assert_eq(p.cmd.msg.cmd, XLB_CMD_BACKEND_ADD);
+	cr_assert_eq(p.cmd.msg.be.port, 8080);
+	cr_assert_eq(p.cmd.msg.be.weight, BE_WEIGHT);
+	cr_assert_eq(p.cmd.msg.be.flags, XLB_BE_F_BACKUP | XLB_BE_F_DRAIN | XLB_BE_F_ADMIN_DOWN);
+	cr_assert_not(xlb_ctl_msg__has(&p.cmd.msg, XLB_A_FLAGS_MASK));
+
+	expect_ok("backend set vip 198.18.1.10:80/tcp addr 198.19.0.11 undrain up primary", &p);
+	cr_assert_eq(p.cmd.msg.be.flags, 0);
+	cr_assert_eq(p.cmd.msg.be.flags_mask, XLB_BE_F_ALL);
+	cr_assert(xlb_ctl_msg__has(&p.cmd.msg, XLB_A_FLAGS_MASK));
+	cr_assert_not(xlb_ctl_msg__has(&p.cmd.msg, XLB_A_WEIGHT));
+
+	expect_ok("backend set addr 198.19.0.11 vip 198.18.1.10:80/tcp weight 0", &p);
+	cr_assert(xlb_ctl_msg__has(&p.cmd.msg, XLB_A_WEIGHT), "options in any order");
+	cr_assert_not(xlb_ctl_msg__has(&p.cmd.msg, XLB_A_FLAGS));
+
+	expect_ok("flow get 198.18.0.1:40000 198.18.1.10:80 tcp", &p);
+	cr_assert_eq(p.cmd.action, XLB_CLI_FLOW_GET);
+	cr_assert_eq(p.cmd.msg.flow.sport, 40000);
+	cr_assert_eq(p.cmd.msg.flow.dport, VIP_PORT);
+
+	expect_ok("config set mtu 1600 source 198.18.0.0/24", &p);
+	cr_assert_eq(p.cmd.msg.cfg.mtu, TEST_MTU);
+	cr_assert_eq(p.cmd.msg.cfg.src4_plen, 24);
+
+	expect_ok("attach dev xlbt-lb0 mode skb", &p);
+	cr_assert_str_eq(p.cmd.msg.cfg.ifname, "xlbt-lb0");
+	cr_assert_eq(p.cmd.msg.cfg.xdp_mode, XLB_XDP_SKB);
+
+	expect_ok("vip show", &p);
+	cr_assert_eq(p.cmd.action, XLB_CLI_VIP_SHOW);
+	expect_ok("stats", &p);
+	cr_assert_eq(p.cmd.action, XLB_CLI_STATS);
+	expect_ok("save", &p);
+	cr_assert_eq(p.cmd.action, XLB_CLI_SAVE);
+	expect_ok("detach", &p);
+	cr_assert_eq(p.cmd.msg.cmd, XLB_CMD_DETACH);
+}
+
+Test(grammar, unambiguous_prefixes)
+{
+	struct parsed p;
+
+	expect_ok("v a 198.18.1.10 po 80 pr t m l", &p);
+	cr_assert_eq(p.cmd.msg.cmd, XLB_CMD_VIP_ADD);
+	cr_assert_eq(p.cmd.msg.vip.key.proto, IPPROTO_TCP);
+	cr_assert_eq(p.cmd.msg.vip.mode, XLB_MODE_L2DSR);
+
+	expect_ok("b se v 198.18.1.10:80/tcp a 198.19.0.11 dr", &p);
+	cr_assert_eq(p.cmd.msg.cmd, XLB_CMD_BACKEND_SET);
+	cr_assert_eq(p.cmd.msg.be.flags, XLB_BE_F_DRAIN);
+
+	expect_ok("st", &p);
+	cr_assert_eq(p.cmd.action, XLB_CLI_STATS);
+	expect_ok("sa", &p);
+	cr_assert_eq(p.cmd.action, XLB_CLI_SAVE);
+	expect_ok("f g 198.18.0.1:1 198.18.1.10:80 u", &p);
+	cr_assert_eq(p.cmd.msg.vip.key.proto, IPPROTO_UDP);
+	expect_ok("c sh", &p);
+	cr_assert_eq(p.cmd.action, XLB_CLI_CONFIG_SHOW);
+}
+
+Test(grammar, ambiguous_words_list_the_choices)
+{
+	expect_error("s", "ambiguous word \"s\": stats, save");
+	expect_error("backend s", "ambiguous word \"s\" in \"backend\": set, show");
+	expect_error("vip s", "ambiguous word \"s\" in \"vip\": set, show");
+	expect_error("backend add vip 198.18.1.10:80/tcp addr 198.19.0.11 d", "drain, down");
+	expect_error("backend set vip 198.18.1.10:80/tcp addr 198.19.0.11 d",
+		     "ambiguous word \"d\" in \"backend set\": drain, down");
+	expect_error("backend set vip 198.18.1.10:80/tcp addr 198.19.0.11 p",
+		     "ambiguous word \"p\" in \"backend set\": port, primary");
+	expect_error("config s", "set, show");
+}
+
+Test(grammar, unknown_words)
+{
+	expect_error("foo", "unknown word \"foo\": expected vip, backend, flow, stats, save");
+	expect_error("vip frob", "unknown word \"frob\" in \"vip\": expected add, del, set, show");
+	expect_error("vip add 198.18.1.10 port 80 proto tcp colour red",
+		     "unknown word \"colour\" in \"vip add\"");
+	expect_error("vip add 198.18.1.10 port 80 proto sctp", "unknown PROTO \"sctp\"");
+	expect_error("vip add 198.18.1.10 port 80 proto tcp mode gue", "unknown MODE \"gue\"");
+	expect_error("flow get 198.18.0.1:1 198.18.1.10:80 icmp", "unknown word \"icmp\"");
+	expect_error("stats now", "unknown word \"now\" in \"stats\"");
+	expect_error("attach mode turbo", "unknown MODE \"turbo\": expected native, skb");
+}
+
+Test(grammar, bad_values)
+{
+	expect_error("vip add 198.18.1.999 port 80 proto tcp", "bad ADDR \"198.18.1.999\"");
+	expect_error("vip add 198.18.1.10 port 65536 proto tcp", "bad PORT \"65536\"");
+	expect_error("vip add 198.18.1.10 port -1 proto tcp", "bad PORT \"-1\"");
+	expect_error("vip add 198.18.1.10 port 8o proto tcp", "bad PORT \"8o\"");
+	expect_error("backend add vip 198.18.1.10:80/tcp addr 198.19.0.11 weight 65536",
+		     "bad WEIGHT \"65536\": expected 0..65535");
+	expect_error("backend add vip 198.18.1.10:80 addr 198.19.0.11",
+		     "bad VIP \"198.18.1.10:80\"");
+	expect_error("backend add vip 2001:2:1::10:80/tcp addr 2001:2::11",
+		     "bad VIP \"2001:2:1::10:80/tcp\"");
+	expect_error("backend add vip 198.18.1.10:80/tcp addr 2001:2::11",
+		     "backend 2001:2::11 is IPv6 but the VIP is IPv4");
+	expect_error("flow get 198.18.0.1:1 [2001:2::1]:80 tcp", "is IPv6 but SRC is IPv4");
+	expect_error("config set mtu 1279", "bad MTU \"1279\"");
+	expect_error("config set mtu 9217", "bad MTU \"9217\"");
+	expect_error("config set source 198.18.0.0/33", "bad ADDR[/PLEN] \"198.18.0.0/33\"");
+	expect_error("attach dev a-name-far-too-long", "bad IFNAME");
+}
+
+Test(grammar, missing_words)
+{
+	expect_error("vip", "missing word in \"vip\": expected add, del, set, show");
+	expect_error("vip add", "missing ADDR in \"vip add\"");
+	expect_error("vip add 198.18.1.10", "missing \"port PORT\" in \"vip add\"");
+	expect_error("vip add 198.18.1.10 port 80", "missing \"proto PROTO\" in \"vip add\"");
+	expect_error("vip add 198.18.1.10 port", "missing PORT after \"port\"");
+	expect_error("vip set 198.18.1.10:80/tcp", "missing \"mode MODE\" in \"vip set\"");
+	expect_error("backend add addr 198.19.0.11", "missing \"vip VIP\" in \"backend add\"");
+	expect_error("backend add vip 198.18.1.10:80/tcp", "missing \"addr ADDR\"");
+	expect_error("backend add vip 198.18.1.10:80/tcp addr 198.19.0.11 weight",
+		     "missing WEIGHT after \"weight\": expected 0..65535");
+	expect_error("backend set vip 198.18.1.10:80/tcp addr 198.19.0.11",
+		     "missing \"weight, drain, undrain, up, down, backup or primary\"");
+	expect_error("flow get 198.18.0.1:1", "missing DST:PORT in \"flow get\"");
+	expect_error("flow get 198.18.0.1:1 198.18.1.10:80",
+		     "missing word in \"flow get\": expected tcp, udp");
+	expect_error("config set", "missing \"mtu MTU or source ADDR[/PLEN]\"");
+	expect_error("", "missing word: expected vip, backend");
+}
+
+Test(grammar, repeats_and_contradictions)
+{
+	expect_error("vip add 198.18.1.10 port 80 port 81 proto tcp", "\"port\" given twice");
+	expect_error("vip add 198.18.1.10:80/tcp port 81", "\"port\" given twice");
+	expect_error("backend add vip 198.18.1.10:80/tcp addr 198.19.0.11 weight 1 weight 2",
+		     "\"weight\" given twice");
+	expect_error("backend set vip 198.18.1.10:80/tcp addr 198.19.0.11 drain undrain",
+		     "\"undrain\" contradicts");
+	expect_error("backend set vip 198.18.1.10:80/tcp addr 198.19.0.11 up down",
+		     "\"down\" contradicts");
+}
+
+Test(grammar, help_at_every_level)
+{
+	static const struct {
+		const char *line;
+		const char *words;
+	} cases[] = {
+		{"help", "backend"},
+		{"vip help", "show"},
+		{"vip add help", "ADDR"},
+		{"vip add 198.18.1.10 help", "proto PROTO"},
+		{"backend help", "set"},
+		{"backend add help", "weight WEIGHT"},
+		{"backend set vip 198.18.1.10:80/tcp help", "undrain"},
+		{"backend add vip 198.18.1.10:80/tcp weight help", "0..65535"},
+		{"flow get help", "SRC:PORT"},
+		{"flow get 198.18.0.1:1 198.18.1.10:80 help", "udp"},
+		{"config help", "set"},
+		{"config set help", "source ADDR[/PLEN]"},
+		{"attach help", "mode MODE"},
+		{"stats help", "(end)"},
+	};
+	struct parsed p;
+
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		expect_ok(cases[i].line, &p);
+		cr_assert_eq(p.cmd.action, XLB_CLI_HELP, "%s", cases[i].line);
+		cr_assert_not_null(strstr(p.help, cases[i].words), "\"%s\" help lacks %s: %s",
+				   cases[i].line, cases[i].words, p.help);
+	}
+}
+
+Test(grammar, split_words_and_comments)
+{
+	char line[] = "  vip\tadd 198.18.1.10   # a comment\n";
+	char many[] = "a b c d e f g h i";
+	char *argv[SPLIT_MAX];
+
+	cr_assert_eq(xlb_cli__split(line, argv, SPLIT_MAX), 3);
+	cr_assert_str_eq(argv[0], "vip");
+	cr_assert_str_eq(argv[2], "198.18.1.10");
+	cr_assert_eq(xlb_cli__split(many, argv, SPLIT_MAX), -E2BIG);
+}
+
+static FILE *text_file(const char *s)
+{
+	FILE *f = fmemopen((void *)(uintptr_t)s, strlen(s), "r");
+
+	cr_assert_not_null(f);
+	return f;
+}
+
+Test(batch, whole_file_or_nothing)
+{
+	struct xlb_cli_batch b;
+	struct xlb_ctl_err e;
+	FILE *f;
+
+	f = text_file("# comment\n"
+		      "\n"
+		      "vip add 198.18.1.10 port 80 proto tcp\n"
+		      "   # indented comment\n"
+		      "backend add vip 198.18.1.10:80/tcp addr 198.19.0.11\n"
+		      "config set mtu 1600\n");
+	cr_assert_eq(xlb_cli_batch__parse(f, "good.conf", &b, &e), 0, "%s", e.msg);
+	fclose(f);
+	cr_assert_eq(b.n, 3);
+	cr_assert_eq(b.lines[0], 3);
+	cr_assert_eq(b.lines[1], 5);
+	cr_assert_eq(b.lines[2], 6);
+	cr_assert_eq(b.msgs[1].cmd, XLB_CMD_BACKEND_ADD);
+	xlb_cli_batch__free(&b);
+
+	f = text_file("vip add 198.18.1.10 port 80 proto tcp\n"
+		      "backend add vip 198.18.1.10:80/tcp addr 198.19.0.11 weight 99999\n"
+		      "vip add 198.18.1.11 port 80 proto tcp\n");
+	cr_assert_lt(xlb_cli_batch__parse(f, "bad.conf", &b, &e), 0);
+	fclose(f);
+	cr_assert_eq(b.n, 0, "nothing kept from a bad file");
+	cr_assert_null(b.msgs);
+	cr_assert_not_null(strstr(e.msg, "bad.conf:2: bad WEIGHT \"99999\""), "%s", e.msg);
+
+	f = text_file("vip add 198.18.1.10 port 80 proto tcp\nvip show\n");
+	cr_assert_eq(xlb_cli_batch__parse(f, "show.conf", &b, &e), -EINVAL);
+	fclose(f);
+	cr_assert_not_null(strstr(e.msg, "show.conf:2: \"vip\" is not allowed in a batch"), "%s",
+			   e.msg);
+
+	f = text_file("detach\n");
+	cr_assert_eq(xlb_cli_batch__parse(f, "d.conf", &b, &e), -EINVAL);
+	fclose(f);
+	cr_assert_not_null(strstr(e.msg, "d.conf:1:"), "%s", e.msg);
+}
+
+/* The reply messages a daemon would send for one VIP and two backends. */
+static void sample_config(struct xlb_ctl_msg *cfg, struct xlb_msg_vec *vips,
+			  struct xlb_msg_vec *bes)
+{
+	struct xlb_ctl_msg m;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->cmd = XLB_CMD_CONFIG_GET;
+	cfg->cfg.mtu = TEST_MTU;
+	cfg->cfg.src4 = v4("198.18.0.0");
+	cfg->cfg.src4_plen = 28;
+	xlb_ctl_msg__set(cfg, XLB_A_MTU);
+	xlb_ctl_msg__set(cfg, XLB_A_SRC4_ADDR);
+	xlb_ctl_msg__set(cfg, XLB_A_SRC4_PLEN);
+
+	memset(&m, 0, sizeof(m));
+	m.cmd = XLB_CMD_VIP_GET;
+	cr_assert_eq(xlb_vip_key__parse("198.18.1.10:80/tcp", &m.vip.key), 0);
+	xlb_ctl_msg__set_vip_key(&m);
+	m.vip.mode = XLB_MODE_L2DSR;
+	m.vip.id = 1;
+	m.cnt.packets = 1234;
+	m.cnt.pps = 17;
+	m.cnt.present = (1U << XLB_CNT_PACKETS) | (1U << XLB_CNT_PPS);
+	cr_assert_eq(xlb_msg_vec__push(&m, vips), 0);
+
+	m.cmd = XLB_CMD_BACKEND_GET;
+	m.be.addr = v4("198.19.0.12");
+	m.be.weight = BE_WEIGHT;
+	m.be.flags = XLB_BE_F_DRAIN | XLB_BE_F_BACKUP;
+	m.be.state = XLB_BE_DRAINING;
+	m.be.id = 2;
+	m.cnt.packets = 99;
+	cr_assert_eq(xlb_msg_vec__push(&m, bes), 0);
+	m.be.addr = v4("198.19.0.11");
+	m.be.port = 8080;
+	m.be.weight = 1;
+	m.be.flags = 0;
+	m.be.state = XLB_BE_ACTIVE;
+	m.be.id = 1;
+	cr_assert_eq(xlb_msg_vec__push(&m, bes), 0);
+	xlb_msg_vec__sort(bes);
+}
+
+Test(save, parses_back_into_the_same_config)
+{
+	struct xlb_msg_vec vips = {0}, bes = {0};
+	struct xlb_ctl_msg cfg;
+	struct xlb_cli_batch b;
+	struct xlb_ctl_err e;
+	char out[OUT_MAX] = "";
+	FILE *f;
+
+	sample_config(&cfg, &vips, &bes);
+	f = fmemopen(out, sizeof(out) - 1, "w");
+	xlb_show__save(f, &cfg, &vips, &bes);
+	fclose(f);
+
+	f = text_file(out);
+	cr_assert_eq(xlb_cli_batch__parse(f, "saved", &b, &e), 0, "%s\n%s", e.msg, out);
+	fclose(f);
+	cr_assert_eq(b.n, 5, "%s", out);
+	cr_assert_eq(b.msgs[0].cmd, XLB_CMD_CONFIG_SET);
+	cr_assert_eq(b.msgs[0].cfg.mtu, TEST_MTU);
+	cr_assert_eq(b.msgs[1].cmd, XLB_CMD_CONFIG_SET);
+	cr_assert_eq(b.msgs[1].cfg.src4_plen, 28);
+	cr_assert_eq(b.msgs[2].cmd, XLB_CMD_VIP_ADD);
+	cr_assert_eq(memcmp(&b.msgs[2].vip.key, &vips.v[0].vip.key, sizeof(vips.v[0].vip.key)), 0);
+	cr_assert_eq(b.msgs[2].vip.mode, XLB_MODE_L2DSR);
+	for (unsigned int i = 0; i < 2; i++) {
+		const struct xlb_ctl_msg *got = &b.msgs[3 + i], *want = &bes.v[i];
+
+		cr_assert_eq(got->cmd, XLB_CMD_BACKEND_ADD);
+		cr_assert_eq(memcmp(&got->be.addr, &want->be.addr, sizeof(want->be.addr)), 0);
+		cr_assert_eq(got->be.port, want->be.port);
+		cr_assert_eq(got->be.weight, want->be.weight);
+		cr_assert_eq(got->be.flags, want->be.flags);
+	}
+	xlb_cli_batch__free(&b);
+	xlb_msg_vec__free(&vips);
+	xlb_msg_vec__free(&bes);
+}
+
+static void render(bool json, char *out, size_t len)
+{
+	struct xlb_msg_vec vips = {0}, bes = {0};
+	struct xlb_ctl_msg cfg;
+	FILE *f;
+
+	sample_config(&cfg, &vips, &bes);
+	memset(out, 0, len);
+	f = fmemopen(out, len - 1, "w");
+	print_start(f, json);
+	xlb_show__vips(&vips, &bes);
+	print_end();
+	fclose(f);
+	xlb_msg_vec__free(&vips);
+	xlb_msg_vec__free(&bes);
+}
+
+Test(show, text_and_json_carry_the_same_facts)
+{
+	static const char *const facts[] = {
+		"198.19.0.11:8080", "198.19.0.12", "l2dsr", "draining", "drain",
+		"backup",	    "1234",	   "250",   "17"};
+	char text[OUT_MAX], json[OUT_MAX], cmd[OUT_MAX + 64];
+	FILE *py;
+
+	render(false, text, sizeof(text));
+	render(true, json, sizeof(json));
+	for (unsigned int i = 0; i < sizeof(facts) / sizeof(facts[0]); i++) {
+		cr_assert_not_null(strstr(text, facts[i]), "text lacks %s:\n%s", facts[i], text);
+		cr_assert_not_null(strstr(json, facts[i]), "JSON lacks %s:\n%s", facts[i], json);
+	}
+	cr_assert_not_null(strstr(text, "TCP  198.18.1.10:80"), "%s", text);
+	cr_assert_not_null(strstr(json, "\"pps\":17"), "%s", json);
+	cr_assert_null(strstr(json, "\"bps\""), "absent rates are not invented: %s", json);
+
+	/* The JSON is JSON: python's parser accepts it. */
+	snprintf(cmd, sizeof(cmd), "python3 -c 'import json,sys; json.load(sys.stdin)'");
+	py = popen(cmd, "w");
+	cr_assert_not_null(py);
+	fputs(json, py);
+	cr_assert_eq(pclose(py), 0, "not valid JSON: %s", json);
+}
+
+/* Runs the real xlbctl with args against a listening socket; returns its
+ * exit status and stderr, and whether it connected. */
+static int run_xlbctl(const char *const *args, char *err, size_t errlen, bool *connected)
+{
+	char self[512], bin[600], sock[108];
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	const char *argv[MAX_ARGS];
+	int lfd, pipefd[2], status, n = 0;
+	struct pollfd pfd;
+	ssize_t len;
+	pid_t pid;
+
+	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	cr_assert_gt(len, 0);
+	self[len] = '\0';
+	snprintf(bin, sizeof(bin), "%s/%s", dirname(self), XLBCTL_REL);
+	cr_assert_eq(access(bin, X_OK), 0, "%s not built", bin);
+
+	snprintf(sock, sizeof(sock), "/tmp/xlbt-cli-%d.sock", getpid());
+	memcpy(sun.sun_path, sock, sizeof(sock));
+	unlink(sock);
+	lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0);
+	cr_assert_geq(lfd, 0);
+	cr_assert_eq(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	cr_assert_eq(listen(lfd, 1), 0);
+
+	argv[n++] = bin;
+	argv[n++] = "-s";
+	argv[n++] = sock;
+	for (; *args; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	cr_assert_eq(pipe(pipefd), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (!pid) {
+		dup2(pipefd[1], STDERR_FILENO);
+		execv(bin, (char *const *)(uintptr_t)argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	len = read(pipefd[0], err, errlen - 1);
+	err[len > 0 ? len : 0] = '\0';
+	close(pipefd[0]);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	pfd = (struct pollfd){.fd = lfd, .events = POLLIN};
+	*connected = poll(&pfd, 1, 0) > 0;
+	close(lfd);
+	unlink(sock);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+Test(binary, bad_input_one_line_nonzero_nothing_sent)
+{
+	static const char *const cases[][8] = {
+		{"vip", "add", "198.18.1.10", "port", "80", NULL},
+		{"s", NULL},
+		{"backend", "add", "vip", "198.18.1.10:80/tcp", "addr", "198.19.0.11", "weight",
+		 "70000"},
+		{"nonsense", NULL},
+		{"flow", "get", "198.18.0.1:1", NULL},
+	};
+	char err[OUT_MAX];
+	bool connected;
+
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = run_xlbctl(cases[i], err, sizeof(err), &connected);
+
+		cr_assert_neq(rc, 0, "case %u exited 0", i);
+		cr_assert_not(connected, "case %u connected to the daemon", i);
+		cr_assert_eq(strchr(err, '\n'), err + strlen(err) - 1, "case %u: not one line: %s",
+			     i, err);
+		cr_assert_eq(strncmp(err, "xlbctl: ", strlen("xlbctl: ")), 0, "%s", err);
+	}
+}
+
+Test(binary, bad_batch_names_file_and_line_and_sends_nothing)
+{
+	char path[64], err[OUT_MAX];
+	const char *args[] = {"-b", path, NULL};
+	bool connected;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/xlbt-cli-%d.batch", getpid());
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("vip add 198.18.1.10 port 80 proto tcp\n# fine so far\nvip add 198.18.1.11 port 80 "
+	      "proto tcp mode bogus\n",
+	      f);
+	fclose(f);
+	cr_assert_neq(run_xlbctl(args, err, sizeof(err), &connected), 0);
+	unlink(path);
+	cr_assert_not(connected);
+	cr_assert_not_null(strstr(err, ":3: unknown MODE \"bogus\""), "%s", err);
+	cr_assert_eq(strchr(err, '\n'), err + strlen(err) - 1, "not one line: %s", err);
+}
