@@ -45,6 +45,7 @@ struct ctl_client {
 	struct ctl_out *head, *tail; /* whole records waiting to be sent */
 	size_t queued;
 	struct ctl_out *cur; /* record being filled */
+	bool refused;	     /* peer not allowed: every request gets EPERM, then the door */
 	bool dead;
 	/* The open batch, if any. */
 	bool in_batch;
@@ -299,6 +300,8 @@ static int handle_message(struct ctl_client *c, const struct nlmsghdr *nlh)
 	size_t failed;
 	int err;
 
+	if (c->refused)
+		return out_error(c, nlh, -EPERM, "permission denied: root only");
 	err = xlb_ctl_msg__decode(nlh, XLB_CTL_REQUEST, &m, &e);
 	if (err) {
 		if (c->in_batch) {
@@ -401,6 +404,8 @@ static void client_read(struct ctl_client *c)
 		if (err == -ENOMEM || err == -ENOBUFS || err == -EPIPE)
 			c->dead = true;
 		client_flush(c);
+		if (c->refused)
+			c->dead = true;
 	}
 }
 
@@ -485,11 +490,6 @@ static void accept_event(struct xlb_loop *loop, int lfd, uint32_t events, void *
 		close(fd);
 		return;
 	}
-	if (cred.uid != 0 && cred.uid != srv->allow_uid) {
-		pr_warn("control: uid %u (pid %d) refused\n", cred.uid, cred.pid);
-		refuse(fd, -EPERM, "permission denied: root only");
-		return;
-	}
 	if (srv->nr_clients >= CTL_MAX_CLIENTS) {
 		pr_warn("control: more than %d clients: pid %d refused\n", CTL_MAX_CLIENTS,
 			cred.pid);
@@ -504,6 +504,10 @@ static void accept_event(struct xlb_loop *loop, int lfd, uint32_t events, void *
 	c->fd = fd;
 	c->srv = srv;
 	c->uid = cred.uid;
+	/* Answered, so the client can say why, but never served. */
+	c->refused = cred.uid != 0 && cred.uid != srv->allow_uid;
+	if (c->refused)
+		pr_warn("control: uid %u (pid %d) refused\n", cred.uid, cred.pid);
 	if (xlb_loop__add(srv->loop, fd, EPOLLIN, client_event, c)) {
 		close(fd);
 		free(c);

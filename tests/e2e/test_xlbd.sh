@@ -1,0 +1,330 @@
+#!/bin/bash
+# shellcheck disable=SC2317 # test functions are called by run_tests, by name
+# xlbd on the lab (scripts/lab.sh): the config reaches the pinned maps, real
+# HTTP goes through the VIP, xlbctl changes take effect, errors name the
+# problem, batches are all-or-nothing, a kill -9 and a restart adopt the
+# running program with every id and generation unchanged while requests keep
+# being answered, SIGTERM leaves the program forwarding, detach removes it,
+# and the socket is private (mode 0600, peers checked).
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+P=xlbt-xlbd-$$
+NAME=$P-lb # the lab's convention: `lab.sh down` removes these pins too
+XLBD=$BUILD/xlbd
+XLBCTL=$BUILD/xlbctl
+HTTPD=$E2E_ROOT/tests/e2e/backend_httpd.py
+NBACKENDS=2
+PORT=80
+VIP4=198.18.1.10
+EXTRA_VIP=198.18.1.20
+LAB_MTU=1540
+export LAB_VIP4=$VIP4
+export LAB_LB_SRC4=198.18.0.240/28 LAB_LB_SRC6=2001:2::f0/124
+SOCK=/run/xlb/$NAME.sock
+STATE=/run/xlb/$NAME.state
+ABI=$(sed -n 's/^#define XLB_ABI_VERSION \([0-9]*\).*/\1/p' "$E2E_ROOT/include/xlb/abi.h")
+PINS=/sys/fs/bpf/xlb/$NAME/abi$ABI
+CONF=$E2E_TMP/xlb.conf
+SERVER_SECONDS=600 # the servers' lifetime bound; cleanup kills them sooner
+START_WAIT=10
+STOP_WAIT=5
+CURL_SECONDS=5
+STREAM_REQUESTS=40 # requests sent across a kill -9 and restart
+STREAM_GAP=0.05
+SPREAD_REQUESTS=12
+
+backend4() { echo "198.19.$1.1"; }
+lb() { in_ns "$P-lb" "$@"; }
+client() { in_ns "$P-client" "$@"; }
+ctl() { lb "$XLBCTL" -n "$NAME" "$@"; }
+
+write_config() {
+	cat >"$CONF" <<-EOC
+		# the lab's xlb: one VIP, two backends
+		config set mtu $LAB_MTU source $LAB_LB_SRC4
+		config set source $LAB_LB_SRC6
+		vip add $VIP4 port $PORT proto tcp
+		backend add vip $VIP4:$PORT/tcp addr $(backend4 1) weight 100
+		backend add vip $VIP4:$PORT/tcp addr $(backend4 2) weight 100
+	EOC
+}
+
+# Starts xlbd (its pid in $E2E_TMP/xlbd.pid, killed on exit) and waits for
+# its socket to answer.
+start_xlbd() {
+	local pid
+	# nsenter execs xlbd in place: $! is xlbd itself, for kill -9
+	nsenter --net="/run/netns/$P-lb" "$XLBD" --dev lb-c --name "$NAME" "$@" \
+		>>"$E2E_TMP/xlbd.log" 2>&1 &
+	pid=$!
+	echo "$pid" >>"$E2E_TMP/pids"
+	echo "$pid" >"$E2E_TMP/xlbd.pid"
+	wait_until "$START_WAIT" ctl config show
+}
+
+xlbd_pid() { cat "$E2E_TMP/xlbd.pid"; }
+xlbd_gone() { ! kill -0 "$(xlbd_pid)" 2>/dev/null; }
+
+stop_xlbd() {
+	kill -TERM "$(xlbd_pid)"
+	wait_until "$STOP_WAIT" xlbd_gone
+}
+
+# The id of the XDP program on the lb's client-side device (empty if none).
+prog_id() {
+	lb ip -j link show lb-c | python3 -c '
+import json, sys
+print(json.load(sys.stdin)[0].get("xdp", {}).get("prog", {}).get("id", ""))'
+}
+
+# "addr id generation state" per backend, sorted: the identities a restart keeps.
+identities() {
+	ctl -j backend show | python3 -c '
+import json, sys
+rows = []
+for vip in json.load(sys.stdin):
+    for b in vip["backends"]:
+        rows.append("%s %s %s %s" % (b["addr"], b["id"], b["generation"], b["state"]))
+print("\n".join(sorted(rows)))'
+}
+
+# Field of a pinned map's entry, via bpftool's formatted JSON.
+map_field() {
+	local map=$1 key=$2 field=$3
+	# shellcheck disable=SC2086
+	bpftool -j map lookup pinned "$PINS/$map" key $key | python3 -c "
+import json, sys
+print(json.load(sys.stdin)['formatted']['value']['$field'])"
+}
+
+# Backend id as the 4 key bytes bpftool wants (little endian).
+id_key() { printf '%d 0 0 0' "$1"; }
+
+vip_count() {
+	bpftool -j map dump pinned "$PINS/vips" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
+}
+
+# Whether the pinned vips map holds addr:port (IPv4, host-order port).
+vip_in_map() {
+	bpftool -j map dump pinned "$PINS/vips" | python3 -c "
+import json, socket, struct, sys
+want = (struct.unpack('<I', socket.inet_aton('$1'))[0], socket.htons($2))
+keys = [(e['formatted']['key']['addr']['a'][0], e['formatted']['key']['port'])
+        for e in json.load(sys.stdin)]
+sys.exit(0 if want in keys else 1)"
+}
+
+http_get() { client curl -sS -m "$CURL_SECONDS" "http://$VIP4:$PORT/"; }
+
+listening() {
+	in_ns "$P-be$1" ss -Hltn "sport = :$PORT" | grep -q LISTEN
+}
+
+neigh_resolved() {
+	lb ip neigh show "$1" | grep -q lladdr
+}
+
+suite_setup() {
+	local i
+	need_root
+	need_bin "$XLB_DECAP" "$XLBD" "$XLBCTL"
+	"$LAB_SH" up "$P" "$NBACKENDS" --mtu "$LAB_MTU"
+	for ((i = 1; i <= NBACKENDS; i++)); do
+		bg_ns "$P-be$i" "$E2E_TMP/httpd$i.log" "$SERVER_SECONDS" python3 "$HTTPD" "be$i" "$PORT"
+	done
+	write_config
+	start_xlbd --config "$CONF"
+	for ((i = 1; i <= NBACKENDS; i++)); do
+		wait_until "$START_WAIT" listening "$i"
+		# xlbd made the next hops managed neighbours: the kernel resolves them
+		wait_until "$START_WAIT" neigh_resolved "$(backend4 "$i")"
+	done
+}
+
+suite_cleanup() {
+	if [ -f "$E2E_TMP/xlbd.pid" ]; then
+		kill -TERM "$(xlbd_pid)" 2>/dev/null || true
+		wait_until "$STOP_WAIT" xlbd_gone || kill -KILL "$(xlbd_pid)" 2>/dev/null || true
+	fi
+	lb "$XLBD" --dev lb-c --name "$NAME" --detach || true
+	rm -f "/run/xlb/$NAME.lock" "$STATE" "$SOCK"
+	"$LAB_SH" down "$P"
+}
+
+test_socket_is_private() {
+	assert_eq "$(stat -c %a "$SOCK")" 600 "socket mode:"
+	assert_eq "$(stat -c %a /run/xlb)" 700 "socket directory mode:"
+	assert_eq "$(stat -c %a "$STATE")" 600 "state file mode:"
+	local out rc=0
+	out=$(lb setpriv --reuid=65534 --regid=65534 --clear-groups "$XLBCTL" -n "$NAME" \
+		config show 2>&1) && fail "uid 65534 connected: $out"
+	# Past the file modes, the daemon checks the peer itself (SO_PEERCRED).
+	chmod 0711 /run/xlb
+	chmod 0666 "$SOCK"
+	out=$(lb setpriv --reuid=65534 --regid=65534 --clear-groups "$XLBCTL" -n "$NAME" \
+		config show 2>&1) || rc=$?
+	chmod 0600 "$SOCK"
+	chmod 0700 /run/xlb
+	[ "$rc" -ne 0 ] || fail "uid 65534 was served: $out"
+	assert_match "$out" "permission denied: root only" "non-root peer:"
+}
+
+test_config_reaches_the_pinned_maps() {
+	local id
+	vip_in_map "$VIP4" "$PORT" || fail "VIP $VIP4:$PORT not in $PINS/vips"
+	for id in 1 2; do
+		assert_eq "$(map_field backends "$(id_key $id)" state)" 1 "backend $id state:"
+		assert_eq "$(map_field backends "$(id_key $id)" generation)" 1 "backend $id gen:"
+	done
+	assert_eq "$(map_field config "0 0 0 0" mtu)" "$LAB_MTU" "config mtu:"
+	# both egress devices toward the backends are redirect targets
+	assert_eq "$(bpftool -j map dump pinned "$PINS/tx_ports" | python3 -c \
+		'import json,sys; print(len(json.load(sys.stdin)))')" 2 "tx_ports:"
+}
+
+test_http_through_the_vip_reaches_both_backends() {
+	local n body seen=""
+	for ((n = 0; n < SPREAD_REQUESTS; n++)); do
+		body=$(http_get)
+		seen="$seen $body"
+	done
+	[[ " $seen " == *" be1 "* ]] || fail "be1 answered none of:$seen"
+	[[ " $seen " == *" be2 "* ]] || fail "be2 answered none of:$seen"
+}
+
+test_cli_changes_take_effect() {
+	local id gen
+	ctl vip add "$EXTRA_VIP" port 8080 proto udp
+	vip_in_map "$EXTRA_VIP" 8080 || fail "added VIP not in the map"
+	ctl backend add vip "$EXTRA_VIP:8080/udp" addr "$(backend4 1)" weight 10
+	id=$(ctl -j backend show vip "$EXTRA_VIP:8080/udp" | python3 -c \
+		'import json,sys; print(json.load(sys.stdin)[0]["backends"][0]["id"])')
+	assert_eq "$(map_field backends "$(id_key "$id")" state)" 1 "new backend:"
+	ctl backend set vip "$EXTRA_VIP:8080/udp" addr "$(backend4 1)" drain
+	assert_eq "$(map_field backends "$(id_key "$id")" state)" 2 "drained backend:"
+	ctl backend set vip "$EXTRA_VIP:8080/udp" addr "$(backend4 1)" down
+	assert_eq "$(map_field backends "$(id_key "$id")" state)" 3 "admin-down backend:"
+	gen=$(map_field backends "$(id_key "$id")" generation)
+	ctl backend del vip "$EXTRA_VIP:8080/udp" addr "$(backend4 1)"
+	assert_eq "$(map_field backends "$(id_key "$id")" state)" 0 "removed backend:"
+	assert_eq "$(map_field backends "$(id_key "$id")" generation)" $((gen + 1)) "removed gen:"
+	ctl vip del "$EXTRA_VIP:8080/udp"
+	! vip_in_map "$EXTRA_VIP" 8080 || fail "deleted VIP still in the map"
+}
+
+test_errors_name_the_problem() {
+	local out
+	out=$(ctl backend add vip 198.18.1.99:80/tcp addr "$(backend4 1)" 2>&1) &&
+		fail "unknown VIP accepted"
+	assert_match "$out" "unknown VIP 198.18.1.99:80/tcp" "unknown VIP:"
+	out=$(ctl backend add vip "$VIP4:$PORT/tcp" addr "$(backend4 1)" 2>&1) &&
+		fail "duplicate backend accepted"
+	assert_match "$out" "backend $(backend4 1) exists" "duplicate:"
+	out=$(ctl backend set vip "$VIP4:$PORT/tcp" addr "$(backend4 1)" weight 70000 2>&1) &&
+		fail "weight 70000 accepted"
+	assert_match "$out" "WEIGHT" "weight:"
+	out=$(ctl vip add "$VIP4" port "$PORT" proto tcp 2>&1) && fail "duplicate VIP accepted"
+	assert_match "$out" "VIP $VIP4:$PORT/tcp exists" "duplicate VIP:"
+}
+
+test_batch_is_all_or_nothing() {
+	local before batch=$E2E_TMP/bad.batch out
+	before=$(vip_count)
+	cat >"$batch" <<-EOB
+		vip add $EXTRA_VIP port 443 proto tcp
+		backend add vip $EXTRA_VIP:443/tcp addr $(backend4 2)
+		backend add vip 198.18.1.99:443/tcp addr $(backend4 2)
+	EOB
+	out=$(ctl -b "$batch" 2>&1) && fail "a batch with an unknown VIP was applied"
+	assert_match "$out" "unknown VIP 198.18.1.99:443/tcp" "batch error:"
+	assert_eq "$(vip_count)" "$before" "VIPs after the failed batch:"
+	! vip_in_map "$EXTRA_VIP" 443 || fail "first line of a failed batch applied"
+	# the same batch without its bad line applies whole
+	sed -i '$d' "$batch"
+	ctl -b "$batch"
+	vip_in_map "$EXTRA_VIP" 443 || fail "good batch not applied"
+	ctl vip del "$EXTRA_VIP:443/tcp"
+}
+
+test_check_config() {
+	local out bad=$E2E_TMP/bad.conf
+	out=$("$XLBD" -n --config "$CONF")
+	assert_eq "$out" "configuration OK" "good config:"
+	printf 'vip add %s port 80 proto tcp\nvip frob\nbackend add vip %s:80/tcp addr %s weight 99999\n' \
+		"$VIP4" "$VIP4" "$(backend4 1)" >"$bad"
+	out=$("$XLBD" -n --config "$bad" 2>&1) && fail "bad config passed"
+	assert_match "$out" "bad.conf:2: .*frob" "line 2:"
+	assert_match "$out" "bad.conf:3: " "line 3:"
+	assert_match "$out" "2 bad lines" "count:"
+}
+
+# Requests every STREAM_GAP seconds; the count of failures lands in $1.
+request_stream() {
+	local out=$1 n failed=0
+	for ((n = 0; n < STREAM_REQUESTS; n++)); do
+		http_get >/dev/null 2>&1 || failed=$((failed + 1))
+		sleep "$STREAM_GAP"
+	done
+	echo "$failed" >"$out"
+}
+
+test_kill9_restart_adopts_the_running_program() {
+	local prog ids stream=$E2E_TMP/stream.failed other=$E2E_TMP/other.conf
+	prog=$(prog_id)
+	[ -n "$prog" ] || fail "no program attached"
+	ids=$(identities)
+	request_stream "$stream" &
+	local spid=$!
+	kill -KILL "$(xlbd_pid)"
+	wait_until "$STOP_WAIT" xlbd_gone
+	assert_eq "$(prog_id)" "$prog" "program while xlbd is dead:"
+	# A config that disagrees with the running state: the running state wins.
+	printf 'vip add %s port 81 proto tcp\n' "$VIP4" >"$other"
+	start_xlbd --config "$other"
+	wait "$spid"
+	assert_eq "$(prog_id)" "$prog" "program id after restart (adopted, not re-attached):"
+	assert_eq "$(identities)" "$ids" "backend ids/generations/states:"
+	! vip_in_map "$VIP4" 81 || fail "the config won over the running state"
+	grep -q "not applied: running state adopted" "$E2E_TMP/xlbd.log" ||
+		fail "no log line about the config not applied"
+	assert_eq "$(cat "$stream")" 0 "requests failed across kill -9 and restart:"
+}
+
+test_sigterm_leaves_the_program_forwarding() {
+	local prog
+	prog=$(prog_id)
+	stop_xlbd
+	assert_eq "$(prog_id)" "$prog" "program after SIGTERM:"
+	[ -e "$PINS/vips" ] || fail "pins removed by SIGTERM"
+	[ ! -e "$SOCK" ] || fail "socket left behind"
+	assert_match "$(http_get)" '^be[0-9]+$' "request with xlbd stopped:"
+	start_xlbd --config "$CONF"
+	assert_eq "$(prog_id)" "$prog" "program after restart:"
+}
+
+test_detach_and_attach() {
+	ctl detach
+	assert_eq "$(prog_id)" "" "program after xlbctl detach:"
+	[ ! -e "$PINS" ] || fail "pins left after detach"
+	[ ! -e "$STATE" ] || fail "state file left after detach"
+	ctl vip add "$EXTRA_VIP" port 80 proto tcp 2>/dev/null && fail "change accepted while detached"
+	ctl attach
+	[ -n "$(prog_id)" ] || fail "no program after xlbctl attach"
+	vip_in_map "$VIP4" "$PORT" || fail "maps not restored on attach"
+	assert_match "$(http_get)" '^be[0-9]+$' "request after attach:"
+}
+
+test_xlbd_detach_removes_program_and_pins() {
+	local out
+	out=$(lb "$XLBD" --dev lb-c --name "$NAME" --detach 2>&1) &&
+		fail "--detach ran beside a running xlbd"
+	assert_match "$out" "another xlbd" "--detach while running:"
+	stop_xlbd
+	lb "$XLBD" --dev lb-c --name "$NAME" --detach
+	assert_eq "$(prog_id)" "" "program after xlbd --detach:"
+	[ ! -e "$PINS" ] || fail "pins left after --detach"
+	[ ! -e "$STATE" ] || fail "state file left after --detach"
+}
+
+run_tests "$@"
