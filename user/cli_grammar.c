@@ -451,21 +451,21 @@ static int opt_xdp_mode(struct cli_state *st, const char *arg)
 
 /* The tables, innermost first. */
 
-#define KW(word, value, fn, next, help)                                                            \
+#define KW(w, v, f, n, h)                                                                          \
 	{                                                                                          \
-		CLI_T_KEYWORD, word, value, fn, next, help                                         \
+		.type = CLI_T_KEYWORD, .word = w, .value = v, .fn = f, .next = n, .help = h        \
 	}
-#define ARG(name, fn, next, help)                                                                  \
+#define ARG(name, f, n, h)                                                                         \
 	{                                                                                          \
-		CLI_T_ARG, name, NULL, fn, next, help                                              \
+		.type = CLI_T_ARG, .word = name, .fn = f, .next = n, .help = h                     \
 	}
-#define END(fn)                                                                                    \
+#define END(f)                                                                                     \
 	{                                                                                          \
-		CLI_T_END, NULL, NULL, fn, NULL, "the command may end here"                        \
+		.type = CLI_T_END, .fn = f, .help = "the command may end here"                     \
 	}
 #define LAST                                                                                       \
 	{                                                                                          \
-		CLI_T_NONE, NULL, NULL, NULL, NULL, NULL                                           \
+		.type = CLI_T_NONE                                                                 \
 	}
 
 static const struct cli_token t_end[] = {END(NULL), LAST};

@@ -186,6 +186,15 @@ static int run_fn(struct cli_state *st, const struct cli_token *tok, const char 
 	return err;
 }
 
+static int err_or_default(struct cli_state *st, int err, const struct cli_token *tok)
+{
+	if (!st->e->msg[0])
+		xlb_ctl_err__set(st->e, err, "bad words after \"%s\": expected %s", tok->word,
+				 tok->help ? tok->help : tok->word);
+	st->e->err = err;
+	return err;
+}
+
 /* The words have run out in table: end the command or say what is missing. */
 static int finish(struct cli_state *st, const struct cli_token *table)
 {
@@ -203,7 +212,7 @@ static int finish(struct cli_state *st, const struct cli_token *table)
 				where(st, w, sizeof(w)), exp);
 }
 
-static int run(struct cli_state *st, const struct cli_token *table, int argc, char **argv)
+int cli_run(struct cli_state *st, const struct cli_token *table, int argc, char **argv)
 {
 	char exp[CHOICES_MAX], w[CLI_PATH_MAX + 8];
 	const struct cli_token *tok;
@@ -253,6 +262,13 @@ static int run(struct cli_state *st, const struct cli_token *table, int argc, ch
 			if (err)
 				return err;
 		}
+		if (tok->type == CLI_T_KEYWORD && tok->rest) {
+			st->e->msg[0] = '\0';
+			err = tok->rest(st, argc - i, argv + i);
+			if (err < 0)
+				return err_or_default(st, err, tok);
+			i += err;
+		}
 		if (tok->next) {
 			if (tok->type == CLI_T_KEYWORD && !tok->value)
 				path_add(st, tok->word);
@@ -269,7 +285,7 @@ int xlb_cli__parse(int argc, char **argv, struct xlb_cli_cmd *cmd, FILE *help_ou
 	memset(cmd, 0, sizeof(*cmd));
 	e->err = 0;
 	e->msg[0] = '\0';
-	return run(&st, cli_top, argc, argv);
+	return cli_run(&st, cli_top, argc, argv);
 }
 
 int xlb_cli__split(char *line, char **argv, int max)

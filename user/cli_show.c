@@ -109,14 +109,17 @@ static const char *backend_str(const struct xlb_ctl_msg *m, char *buf, size_t le
 	return xlb_addr__str(&m->be.addr, m->vip.key.family, buf, len);
 }
 
+/* Rates as the daemon measured them; "-" (and no JSON key) until it has. The
+ * last column is not padded, so lines end without blanks. */
 static void print_rate(const struct xlb_ctl_counters *c, enum xlb_cnt_attr a, const char *key)
 {
-	__u64 v = a == XLB_CNT_PPS ? c->pps : c->bps;
+	bool last = a == XLB_CNT_BPS;
+	__u64 v = last ? c->bps : c->pps;
 
 	if (c->present & (1U << a))
-		print_u64(PRINT_ANY, key, " %-10llu", v);
+		print_u64(PRINT_ANY, key, last ? " %llu" : " %-10llu", v);
 	else
-		print_string(PRINT_FP, NULL, " %-10s", "-");
+		print_string(PRINT_FP, NULL, last ? " %s" : " %-10s", "-");
 }
 
 static void print_flags(__u32 flags)
@@ -177,10 +180,10 @@ void xlb_show__vips(const struct xlb_msg_vec *vips, const struct xlb_msg_vec *ba
 {
 	size_t i, j;
 
-	print_text("%-4s %-36s %-6s %-12s %-10s %-10s\n", "Prot", "VIP", "Mode", "Packets", "Pkt/s",
+	print_text("%-4s %-36s %-6s %-12s %-10s %s\n", "Prot", "VIP", "Mode", "Packets", "Pkt/s",
 		   "Bytes/s");
-	print_text("  -> %-36s %-6s %-8s %-7s %-18s %-12s %-10s %-10s\n", "Backend", "Weight",
-		   "State", "Health", "Flags", "Packets", "Pkt/s", "Bytes/s");
+	print_text("  -> %-36s %-6s %-8s %-7s %-18s %-12s %-10s %s\n", "Backend", "Weight", "State",
+		   "Health", "Flags", "Packets", "Pkt/s", "Bytes/s");
 	open_json_array(NULL);
 	for (i = 0; i < vips->n; i++) {
 		const struct xlb_ctl_msg *v = &vips->v[i];
@@ -216,9 +219,9 @@ void xlb_show__backends(const struct xlb_msg_vec *backends)
 	char buf[XLB_ADDR_STR_MAX];
 	size_t i;
 
-	print_text("%-4s %-36s\n", "Prot", "VIP");
-	print_text("  -> %-36s %-6s %-8s %-7s %-18s %-12s %-10s %-10s\n", "Backend", "Weight",
-		   "State", "Health", "Flags", "Packets", "Pkt/s", "Bytes/s");
+	print_text("%-4s %s\n", "Prot", "VIP");
+	print_text("  -> %-36s %-6s %-8s %-7s %-18s %-12s %-10s %s\n", "Backend", "Weight", "State",
+		   "Health", "Flags", "Packets", "Pkt/s", "Bytes/s");
 	open_json_array(NULL);
 	for (i = 0; i < backends->n; i++) {
 		const struct xlb_ctl_msg *m = &backends->v[i];
@@ -245,7 +248,7 @@ static void print_counter_row(const char *name, const struct xlb_ctl_counters *c
 	open_json_object(NULL);
 	print_string(PRINT_ANY, "name", "%-24s", name);
 	print_u64(PRINT_ANY, "packets", " %-14llu", c->packets);
-	print_u64(PRINT_ANY, "bytes", " %-16llu", c->bytes);
+	print_u64(PRINT_ANY, "bytes", " %llu", c->bytes);
 	print_text("\n");
 	close_json_object();
 }
@@ -257,13 +260,13 @@ void xlb_show__stats(const struct xlb_msg_vec *stats, const struct xlb_msg_vec *
 	size_t i;
 
 	open_json_object(NULL);
-	print_text("%-24s %-14s %-16s\n", "Counter", "Packets", "Bytes");
+	print_text("%-24s %-14s %s\n", "Counter", "Packets", "Bytes");
 	open_json_array("counters");
 	for (i = 0; i < stats->n; i++)
 		print_counter_row(stats->v[i].stat.name, &stats->v[i].cnt);
 	close_json_array();
 
-	print_text("\n%-36s %-14s %-16s %-12s %-12s\n", "VIP", "Packets", "Bytes", "New flows",
+	print_text("\n%-36s %-14s %-16s %-12s %s\n", "VIP", "Packets", "Bytes", "New flows",
 		   "Drops");
 	open_json_array("vips");
 	for (i = 0; i < vips->n; i++) {
@@ -275,13 +278,13 @@ void xlb_show__stats(const struct xlb_msg_vec *stats, const struct xlb_msg_vec *
 		print_u64(PRINT_ANY, "packets", " %-14llu", v->cnt.packets);
 		print_u64(PRINT_ANY, "bytes", " %-16llu", v->cnt.bytes);
 		print_u64(PRINT_ANY, "new_flows", " %-12llu", v->cnt.new_flows);
-		print_u64(PRINT_ANY, "drops", " %-12llu", v->cnt.drops);
+		print_u64(PRINT_ANY, "drops", " %llu", v->cnt.drops);
 		print_text("\n");
 		close_json_object();
 	}
 	close_json_array();
 
-	print_text("\n%-36s %-36s %-14s %-16s\n", "VIP", "Backend", "Packets", "Bytes");
+	print_text("\n%-36s %-36s %-14s %s\n", "VIP", "Backend", "Packets", "Bytes");
 	open_json_array("backends");
 	for (i = 0; i < backends->n; i++) {
 		const struct xlb_ctl_msg *b = &backends->v[i];
@@ -292,7 +295,7 @@ void xlb_show__stats(const struct xlb_msg_vec *stats, const struct xlb_msg_vec *
 		print_string(PRINT_ANY, "backend", " %-36s", backend_str(b, buf, sizeof(buf)));
 		print_u64(PRINT_JSON, "id", NULL, b->be.id);
 		print_u64(PRINT_ANY, "packets", " %-14llu", b->cnt.packets);
-		print_u64(PRINT_ANY, "bytes", " %-16llu", b->cnt.bytes);
+		print_u64(PRINT_ANY, "bytes", " %llu", b->cnt.bytes);
 		print_text("\n");
 		close_json_object();
 	}

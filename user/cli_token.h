@@ -24,6 +24,10 @@ struct cli_state;
 /* Stores a value (or notes a keyword); returns 0 or -errno, and may set
  * st->e->msg itself, else the engine says "bad VALUE". */
 typedef int (*cli_fn)(struct cli_state *st, const char *arg);
+/* For a keyword followed by a phrase of its own (`check http path /h ...`):
+ * parses as many of the next words as belong to it and returns that count,
+ * or -errno with st->e->msg set. The engine goes on with the words after. */
+typedef int (*cli_rest_fn)(struct cli_state *st, int argc, char **argv);
 
 struct cli_token {
 	enum cli_tok_type type;
@@ -32,6 +36,7 @@ struct cli_token {
 	cli_fn fn;
 	const struct cli_token *next; /* table after this token; NULL: stay */
 	const char *help;	      /* for `help`, and the "expected" of a bad value */
+	cli_rest_fn rest;	      /* keywords only: takes the phrase after the keyword */
 };
 
 struct cli_state {
@@ -46,6 +51,9 @@ struct cli_state {
 
 /* The top-level table (cli_grammar.c). */
 extern const struct cli_token cli_top[];
+
+/* Runs the words through table (xlb_cli__parse runs cli_top). */
+int cli_run(struct cli_state *st, const struct cli_token *table, int argc, char **argv);
 
 /* Picks one of names[n] by unambiguous prefix into *idx; on failure sets
  * st->e->msg naming what (e.g. "PROTO") and the choices. */

@@ -508,7 +508,8 @@ static int decode_attr(const struct nlattr *attr, unsigned int type, struct deco
 		return 0;
 	case K_CHECK:
 		/* No check attribute is defined yet: decode_nested refuses any. */
-		err = decode_nested(attr, c, NULL, XLB_CHECK__MAX, "check attribute", NULL, &seen);
+		err = decode_nested(attr, c, NULL, XLB_CHECK_A__MAX, "check attribute", NULL,
+				    &seen);
 		if (err)
 			return err;
 		c->m->be.check = attr;

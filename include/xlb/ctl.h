@@ -26,7 +26,8 @@
  *   type, length and range; an unknown or misplaced attribute is refused.
  *
  * Changes after the first commit are additions only, listed here:
- *   (none yet)
+ *   - enum xlb_check_attr's members renamed XLB_CHECK_A_* (they clashed with
+ *     check_spec.h's XLB_CHECK__MAX; nothing used them).
  */
 #ifndef XLB_CTL_H
 #define XLB_CTL_H
@@ -149,10 +150,11 @@ enum xlb_cnt_attr {
 };
 
 /* Nested in XLB_A_CHECK: defined by the health-check issue. Until then a
- * daemon refuses a message carrying XLB_A_CHECK with EOPNOTSUPP. */
+ * message carrying an attribute inside XLB_A_CHECK is refused. (Named
+ * XLB_CHECK_A_* so as not to clash with check_spec.h's enum xlb_check_type.) */
 enum xlb_check_attr {
-	XLB_CHECK_UNSPEC,
-	XLB_CHECK__MAX,
+	XLB_CHECK_A_UNSPEC,
+	XLB_CHECK_A__MAX,
 };
 
 /* XLB_A_FLOW_SOURCE: how FLOW_GET found the backend. */

@@ -25,6 +25,7 @@
 #include "cli.h"
 #include "cli_print.h"
 #include "cli_show.h"
+#include "cli_token.h"
 
 #define MAX_ARGS   32
 #define OUT_MAX	   8192
@@ -570,4 +571,50 @@ Test(binary, bad_batch_names_file_and_line_and_sends_nothing)
 	cr_assert_not(connected);
 	cr_assert_not_null(strstr(err, ":3: unknown MODE \"bogus\""), "%s", err);
 	cr_assert_eq(strchr(err, '\n'), err + strlen(err) - 1, "not one line: %s", err);
+}
+
+/* A keyword whose phrase its own parser reads (how `check ...` plugs in):
+ * it takes words up to "end" and the table goes on after them. */
+static int rest_words;
+
+static int take_until_end(struct cli_state *st, int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++)
+		if (!strcmp(argv[i], "end")) {
+			rest_words = i;
+			return i + 1;
+		}
+	return xlb_ctl_err__set(st->e, -EINVAL, "phrase without \"end\"");
+}
+
+static int set_weight(struct cli_state *st, const char *arg)
+{
+	st->cmd->msg.be.weight = atoi(arg);
+	return 0;
+}
+
+static const struct cli_token t_phrase[] = {
+	{.type = CLI_T_KEYWORD, .word = "check", .rest = take_until_end, .help = "a phrase"},
+	{.type = CLI_T_KEYWORD, .word = "weight", .value = "W", .fn = set_weight, .help = "n"},
+	{.type = CLI_T_END},
+	{.type = CLI_T_NONE},
+};
+
+Test(grammar, keyword_with_a_phrase_of_its_own)
+{
+	char w0[] = "check", w1[] = "http", w2[] = "path", w3[] = "/h", w4[] = "end",
+	     w5[] = "weight", w6[] = "7";
+	char *argv[] = {w0, w1, w2, w3, w4, w5, w6};
+	struct xlb_cli_cmd cmd = {0};
+	struct xlb_ctl_err e = {0};
+	struct cli_state st = {.cmd = &cmd, .e = &e};
+
+	cr_assert_eq(cli_run(&st, t_phrase, 7, argv), 0, "%s", e.msg);
+	cr_assert_eq(rest_words, 3);
+	cr_assert_eq(cmd.msg.be.weight, 7, "the words after the phrase are parsed");
+	memset(&st, 0, sizeof(st));
+	st.cmd = &cmd;
+	st.e = &e;
+	cr_assert_eq(cli_run(&st, t_phrase, 4, argv), -EINVAL);
+	cr_assert_str_eq(e.msg, "phrase without \"end\"");
 }
