@@ -33,6 +33,12 @@ CURL_SECONDS=5
 STREAM_REQUESTS=40 # requests sent across a kill -9 and restart
 STREAM_GAP=0.05
 SPREAD_REQUESTS=12
+CLIENT4=198.18.0.1
+FLOW_PORT=40123 # fixed client ports, so their flows can be named
+FLOW_PORTS=8
+DRAIN_PORT=41000
+DRAIN_PORTS=32
+NEW_PORT=42000
 
 backend4() { echo "198.19.$1.1"; }
 lb() { in_ns "$P-lb" "$@"; }
@@ -174,8 +180,8 @@ test_config_reaches_the_pinned_maps() {
 	local id
 	vip_in_map "$VIP4" "$PORT" || fail "VIP $VIP4:$PORT not in $PINS/vips"
 	for id in 1 2; do
-		assert_eq "$(map_field backends "$(id_key $id)" state)" 1 "backend $id state:"
-		assert_eq "$(map_field backends "$(id_key $id)" generation)" 1 "backend $id gen:"
+		assert_eq "$(map_field backends "$(id_key "$id")" state)" 1 "backend $id state:"
+		assert_eq "$(map_field backends "$(id_key "$id")" generation)" 1 "backend $id gen:"
 	done
 	assert_eq "$(map_field config "0 0 0 0" mtu)" "$LAB_MTU" "config mtu:"
 	# both egress devices toward the backends are redirect targets
@@ -257,6 +263,52 @@ test_check_config() {
 	assert_match "$out" "bad.conf:2: .*frob" "line 2:"
 	assert_match "$out" "bad.conf:3: " "line 3:"
 	assert_match "$out" "2 bad lines" "count:"
+}
+
+# "source backend" of `xlbctl flow get` for the client's port $1.
+flow_of() {
+	ctl -j flow get "$CLIENT4:$1" "$VIP4:$PORT" tcp | python3 -c '
+import json, sys
+f = json.load(sys.stdin)
+f = f[0] if isinstance(f, list) else f
+print(f["source"], f["backend"])'
+}
+
+# Before a flow exists, xlbd predicts its backend from the ring with the
+# program's own hash; the request then goes there, and the flow table says
+# so. Several ports, so a wrong prediction cannot pass by luck.
+test_flow_get_predicts_then_finds_the_flow() {
+	local port before body after
+	for ((port = FLOW_PORT; port < FLOW_PORT + FLOW_PORTS; port++)); do
+		before=$(flow_of "$port")
+		assert_match "$before" "^ring " "port $port before the request:"
+		body=$(client curl -sS -m "$CURL_SECONDS" --local-port "$port" \
+			"http://$VIP4:$PORT/")
+		assert_eq "${before#ring }" "$(backend4 "${body#be}")" "port $port predicted:"
+		after=$(flow_of "$port")
+		assert_eq "$after" "flow_table ${before#ring }" "port $port after the request:"
+	done
+}
+
+# A drained backend takes no new flow but keeps the ones it has.
+test_drained_backend_keeps_its_flows_takes_no_new_ones() {
+	local port be1 n body
+	be1=$(backend4 1)
+	for ((port = DRAIN_PORT; port < DRAIN_PORT + DRAIN_PORTS; port++)); do
+		[ "$(flow_of "$port")" = "ring $be1" ] && break
+	done
+	[ "$port" -lt $((DRAIN_PORT + DRAIN_PORTS)) ] || fail "no port of be1's in $DRAIN_PORTS"
+	body=$(client curl -sS -m "$CURL_SECONDS" --local-port "$port" "http://$VIP4:$PORT/")
+	assert_eq "$body" be1 "before the drain:"
+	ctl backend set vip "$VIP4:$PORT/tcp" addr "$be1" drain
+	assert_eq "$(flow_of "$port")" "flow_table $be1" "be1's flow after the drain:"
+	# ports no earlier flow used: each connection is a new flow
+	for ((n = 0; n < SPREAD_REQUESTS; n++)); do
+		body=$(client curl -sS -m "$CURL_SECONDS" --local-port $((NEW_PORT + n)) \
+			"http://$VIP4:$PORT/")
+		assert_eq "$body" be2 "new connection $n during the drain:"
+	done
+	ctl backend set vip "$VIP4:$PORT/tcp" addr "$be1" undrain
 }
 
 # Requests every STREAM_GAP seconds; the count of failures lands in $1.
