@@ -139,30 +139,40 @@ int xlb_loop__del(struct xlb_loop *loop, int fd)
 	return err;
 }
 
-int xlb_loop__run(struct xlb_loop *loop)
+int xlb_loop__dispatch(struct xlb_loop *loop, int timeout_ms)
 {
 	struct epoll_event events[LOOP_MAX_EVENTS];
 	int i, n, err;
 
+	n = epoll_wait(loop->epfd, events, LOOP_MAX_EVENTS, timeout_ms);
+	if (n < 0) {
+		err = -errno;
+		if (err == -EINTR)
+			return 0;
+		pr_warn("epoll_wait: %s\n", strerror(-err));
+		return err;
+	}
+	for (i = 0; i < n; i++) {
+		struct xlb_loop_handler *h = events[i].data.ptr;
+
+		if (h->fd < 0)
+			continue;
+		h->cb(loop, h->fd, events[i].events, h->arg);
+	}
+	free_list(loop->retired);
+	loop->retired = NULL;
+	return n;
+}
+
+int xlb_loop__run(struct xlb_loop *loop)
+{
+	int n;
+
 	loop->stop = false;
 	while (!loop->stop) {
-		n = epoll_wait(loop->epfd, events, LOOP_MAX_EVENTS, -1);
-		if (n < 0) {
-			err = -errno;
-			if (err == -EINTR)
-				continue;
-			pr_warn("epoll_wait: %s\n", strerror(-err));
-			return err;
-		}
-		for (i = 0; i < n; i++) {
-			struct xlb_loop_handler *h = events[i].data.ptr;
-
-			if (h->fd < 0)
-				continue;
-			h->cb(loop, h->fd, events[i].events, h->arg);
-		}
-		free_list(loop->retired);
-		loop->retired = NULL;
+		n = xlb_loop__dispatch(loop, -1);
+		if (n < 0)
+			return n;
 	}
 	return 0;
 }

@@ -39,6 +39,9 @@ int xlb_loop__del(struct xlb_loop *loop, int fd);
 
 /* Dispatches events until xlb_loop__stop(); returns 0 or -errno. */
 int xlb_loop__run(struct xlb_loop *loop);
+/* One round: waits up to timeout_ms (-1: no limit) and dispatches what
+ * fired. Returns the number of events, or -errno. */
+int xlb_loop__dispatch(struct xlb_loop *loop, int timeout_ms);
 void xlb_loop__stop(struct xlb_loop *loop);
 
 /* A signalfd for the signals in set, which are blocked first so they arrive
