@@ -17,6 +17,10 @@
 
 /* Returned by a stage that has not decided the packet's fate. */
 #define XLB_NEXT (-1)
+/* Returned by the VIP match for an echo request: answer it once the source
+ * checks let it through. A return code rather than a field, so the verifier
+ * keeps the echo path apart from the forwarding path. */
+#define XLB_ECHO (-2)
 
 /* What the packet is, once its L4 is known; selects the VIP and flow logic. */
 enum xlb_pkt_kind {
@@ -25,6 +29,14 @@ enum xlb_pkt_kind {
 	XLB_PKT_ICMP,	  /* ICMP (IPv4) or ICMPv6 (IPv6), not a fragment */
 	XLB_PKT_ICMP_ERR, /* ICMP error steered to its quoted flow's backend */
 	XLB_PKT_OTHER,	  /* any other L4 protocol */
+};
+
+/* What the flow table said about a packet. */
+enum xlb_flow_state {
+	XLB_FLOW_NONE = 0, /* not looked up (fragment) */
+	XLB_FLOW_HIT,	   /* entry with a backend that keeps its flows */
+	XLB_FLOW_MISS,	   /* no entry: a new flow */
+	XLB_FLOW_STALE,	   /* entry whose backend is gone: rescheduled */
 };
 
 /* An outgoing Ethernet header: addresses and the optional 802.1Q tag. */
@@ -63,6 +75,7 @@ struct xlb_pkt {
 	__u8 ttl;      /* IPv4 ttl or IPv6 hop limit */
 	__u8 df;       /* IPv4 don't-fragment bit */
 	__u8 new_flow; /* a flow entry was written for this packet */
+	__u8 flow;     /* enum xlb_flow_state */
 	/* vip: the destination address's entry, then the VIP matched */
 	struct xlb_vip_addr *va;
 	struct xlb_vip vip;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ICMP and ICMPv6 to a VIP address. Echo requests are answered here. Errors
+ * ICMP and ICMPv6 to a VIP address. Echo requests are answered here, once
+ * the ACL and the rate limit have let them through. Errors
  * (unreachable, time exceeded, parameter problem, packet too big) quote a
  * packet a backend sent from the VIP to a client: they are steered to the
  * backend that owns that flow. Anything else is dropped.
@@ -77,6 +78,15 @@ static __always_inline int xlb_icmp_echo_reply(struct xlb_pkt *pkt, __u8 reply_t
 	return XLB_STAT_TX_ECHO_REPLY;
 }
 
+/* Stage: the reply to an echo request that passed the source checks. The
+ * request matches no VIP, so only the global ACL and limits apply to it. */
+static __always_inline int xlb_icmp_echo(struct xlb_pkt *pkt)
+{
+	if (pkt->family == XLB_AF_INET)
+		return xlb_icmp_echo_reply(pkt, XLB_ICMP_ECHOREPLY);
+	return xlb_icmp_echo_reply(pkt, ICMPV6_ECHO_REPLY);
+}
+
 /* The flow of the IPv4 packet quoted by an error, reversed: the quote went
  * from the VIP to the client, the flow goes from the client to the VIP. */
 static __always_inline int xlb_icmp_quote4(struct xlb_pkt *pkt)
@@ -146,7 +156,7 @@ static __always_inline int xlb_icmp4(struct xlb_pkt *pkt, __u8 type)
 {
 	switch (type) {
 	case XLB_ICMP_ECHO:
-		return xlb_icmp_echo_reply(pkt, XLB_ICMP_ECHOREPLY);
+		return XLB_ECHO; /* answered by xlb_icmp_echo */
 	case XLB_ICMP_DEST_UNREACH:
 	case XLB_ICMP_TIME_EXCEEDED:
 	case XLB_ICMP_PARAMETERPROB:
@@ -160,7 +170,7 @@ static __always_inline int xlb_icmp6(struct xlb_pkt *pkt, __u8 type)
 {
 	switch (type) {
 	case ICMPV6_ECHO_REQUEST:
-		return xlb_icmp_echo_reply(pkt, ICMPV6_ECHO_REPLY);
+		return XLB_ECHO; /* answered by xlb_icmp_echo */
 	case ICMPV6_DEST_UNREACH:
 	case ICMPV6_PKT_TOOBIG:
 	case ICMPV6_TIME_EXCEED:

@@ -117,4 +117,71 @@ struct {
 	__type(value, struct xlb_counter);
 } backend_stats SEC(".maps");
 
+/* ACL scope + IPv4 source prefix → action (written by xlbd). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, XLB_ACL_ENTRIES);
+	__type(key, struct xlb_acl4_key);
+	__type(value, struct xlb_acl_entry);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} acl4 SEC(".maps");
+
+/* ACL scope + IPv6 source prefix → action (written by xlbd). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, XLB_ACL_ENTRIES);
+	__type(key, struct xlb_acl6_key);
+	__type(value, struct xlb_acl_entry);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} acl6 SEC(".maps");
+
+/* Scope (0 global, else VIP id) → ACL counts, rate limits, budget (written by xlbd). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XLB_MAX_VIPS);
+	__type(key, __u32);
+	__type(value, struct xlb_guard);
+} guard SEC(".maps");
+
+/* Masked source + scope → token buckets and drops (written by the program,
+ * atomically: shared by every CPU). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XLB_RL_ENTRIES);
+	__type(key, struct xlb_rl_key);
+	__type(value, struct xlb_rl_state);
+} rl_state SEC(".maps");
+
+/* The source checks' per-packet scratch: the packet's source, the lookup
+ * keys, and the setting chosen for the new-flow limit. */
+struct xlb_guard_scratch {
+	struct xlb_addr src; /* the packet's IP source */
+	__u32 family;	     /* enum xlb_family */
+	__u32 rl_scope;	     /* scope whose limits apply */
+	__u32 rl_on;	     /* a rate-limit setting applies: rl is the source's key */
+	__u32 pad;
+	union {
+		struct xlb_acl4_key v4;
+		struct xlb_acl6_key v6;
+	} acl;
+	struct xlb_rl_key rl;
+};
+
+/* Per-CPU scratch of the ACL and rate-limit stages, kept off the nearly
+ * full stack; a CPU runs one packet at a time (written by the program). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_guard_scratch);
+} guard_scratch SEC(".maps");
+
+/* The flow-insert budget's state on each CPU (written by the program). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_budget_state);
+} flow_budget SEC(".maps");
+
 #endif /* XLB_BPF_MAPS_H */

@@ -254,6 +254,7 @@ static __always_inline int xlb_parse_l4(struct xlb_pkt *pkt)
 
 	__builtin_memset(&pkt->key, 0, sizeof(pkt->key));
 	pkt->new_flow = 0;
+	pkt->flow = XLB_FLOW_NONE;
 	if (pkt->family == XLB_AF_INET)
 		ret = xlb_parse_ipv4(pkt, &pos);
 	else

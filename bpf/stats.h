@@ -44,17 +44,28 @@ static __always_inline int xlb_forwarded(int reason)
 	return reason == XLB_STAT_FWD_TX || reason == XLB_STAT_FWD_REDIRECT;
 }
 
+/* A VIP's share of its drops that the source checks made. */
+static __always_inline void xlb_vip_account_guard(struct xlb_vip_counter *vc, int reason)
+{
+	if (reason == XLB_STAT_DROP_ACL)
+		vc->acl_drops++;
+	else if (reason == XLB_STAT_DROP_RATELIMIT_PPS)
+		vc->rl_pps_drops++;
+	else if (reason == XLB_STAT_DROP_RATELIMIT_FLOWS)
+		vc->rl_flow_drops++;
+}
+
 /*
  * Per-VIP and per-backend outcome of a packet that matched a VIP: forwarded
- * ones count to both, anything else (no backend, too big, no route...) is
- * one of the VIP's drops.
+ * ones count to both, anything else (ACL, rate limit, no backend, too big,
+ * no route...) is one of the VIP's drops.
  */
 static __always_inline void xlb_vip_account(const struct xlb_pkt *pkt, int reason)
 {
 	__u32 vip_id = pkt->vip.id;
-	__u32 be_id = pkt->backend_id;
 	struct xlb_vip_counter *vc;
 	struct xlb_counter *bc;
+	__u32 be_id;
 
 	vc = bpf_map_lookup_elem(&vip_stats, &vip_id);
 	if (!vc)
@@ -62,10 +73,12 @@ static __always_inline void xlb_vip_account(const struct xlb_pkt *pkt, int reaso
 	vc->new_flows += pkt->new_flow;
 	if (!xlb_forwarded(reason)) {
 		vc->drops++;
+		xlb_vip_account_guard(vc, reason);
 		return;
 	}
 	vc->packets++;
 	vc->bytes += pkt->frame_len;
+	be_id = pkt->backend_id;
 	bc = bpf_map_lookup_elem(&backend_stats, &be_id);
 	if (bc) {
 		bc->packets++;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * xlb's XDP forwarding program: parse → VIP address → L4 → VIP → flow /
- * Maglev → MTU → encapsulation → next hop → send. Each stage lives in the
+ * xlb's XDP forwarding program: parse → VIP address → L4 → VIP → ACL →
+ * packet rate limit → flow table → new-flow rate limit → Maglev → MTU →
+ * encapsulation → next hop → send. Each stage lives in the
  * header named for it and returns a verdict reason (enum xlb_stat) or
  * XLB_NEXT; this file only chains them and counts the verdict.
  */
@@ -11,6 +12,7 @@
 #include "encap.h"
 #include "fib.h"
 #include "flow.h"
+#include "guard.h"
 #include "icmp.h"
 #include "maps.h"
 #include "mtu.h"
@@ -19,8 +21,7 @@
 #include "vip.h"
 #include "xmit.h"
 
-/* The VIP of a packet to a VIP address, by what the packet is; echo
- * requests are answered here. */
+/* The VIP of a packet to a VIP address, by what the packet is. */
 static __always_inline int xlb_match(struct xlb_pkt *pkt)
 {
 	switch (pkt->kind) {
@@ -55,12 +56,41 @@ static __always_inline int xlb_forward(struct xdp_md *ctx, struct xlb_pkt *pkt)
 	return ret;
 }
 
-/* A packet matched to a VIP: backend, forwarding, per-VIP accounting. */
+/* An echo request to a VIP address, answered if its source may be. */
+static __always_inline int xlb_echo(struct xdp_md *ctx, struct xlb_pkt *pkt)
+{
+	int ret;
+
+	ret = xlb_guard_packet(ctx, pkt->l2_len, pkt->family, XLB_SCOPE_GLOBAL);
+	if (ret == XLB_NEXT)
+		ret = xlb_icmp_echo(pkt);
+	return ret;
+}
+
+/* The new-flow limit, for the packets that go through the flow table. */
+static __always_inline int xlb_flow_guard(struct xdp_md *ctx, struct xlb_pkt *pkt)
+{
+	if (pkt->kind != XLB_PKT_FLOW)
+		return XLB_NEXT;
+	return xlb_guard_flow(ctx, pkt->l2_len + pkt->l4_off, pkt->proto,
+			      pkt->flow == XLB_FLOW_MISS);
+}
+
+/*
+ * A packet matched to a VIP: source checks (VIP traffic only: the host's own
+ * never gets here), backend, forwarding, per-VIP accounting.
+ */
 static __always_inline int xlb_deliver(struct xdp_md *ctx, struct xlb_pkt *pkt)
 {
 	int ret;
 
-	ret = xlb_flow_pick(pkt);
+	ret = xlb_guard_packet(ctx, pkt->l2_len, pkt->family, pkt->vip.id);
+	if (ret == XLB_NEXT)
+		ret = xlb_flow_find(pkt);
+	if (ret == XLB_NEXT)
+		ret = xlb_flow_guard(ctx, pkt);
+	if (ret == XLB_NEXT)
+		ret = xlb_flow_assign(pkt);
 	if (ret == XLB_NEXT)
 		ret = xlb_forward(ctx, pkt);
 	xlb_vip_account(pkt, ret);
@@ -82,6 +112,8 @@ int xlb_xdp(struct xdp_md *ctx)
 		ret = xlb_match(&pkt);
 	if (ret == XLB_NEXT)
 		ret = xlb_deliver(ctx, &pkt);
+	else if (ret == XLB_ECHO)
+		ret = xlb_echo(ctx, &pkt);
 	xlb_stat_add(ret, pkt.frame_len);
 	return xlb_verdict(ret);
 }

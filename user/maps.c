@@ -49,11 +49,15 @@ static const char *const stat_names[XLB_STAT__MAX] = {
 	[XLB_STAT_DROP_ADJUST] = "drop_adjust",
 	[XLB_STAT_FWD_TX] = "fwd_tx",
 	[XLB_STAT_FWD_REDIRECT] = "fwd_redirect",
+	[XLB_STAT_DROP_ACL] = "drop_acl",
+	[XLB_STAT_DROP_RATELIMIT_PPS] = "drop_ratelimit_pps",
+	[XLB_STAT_DROP_RATELIMIT_FLOWS] = "drop_ratelimit_flows",
 	[XLB_STAT_EV_NEW_FLOW] = "new_flow",
 	[XLB_STAT_EV_RESCHEDULED] = "rescheduled",
 	[XLB_STAT_EV_ICMP_ERROR] = "icmp_error_forwarded",
 	[XLB_STAT_EV_FRAGMENT] = "fragment_forwarded",
 	[XLB_STAT_EV_VLAN] = "vlan_tagged",
+	[XLB_STAT_EV_FLOW_NOT_STORED] = "flow_not_stored",
 };
 
 const char *xlb_stat__name(enum xlb_stat idx)
@@ -250,6 +254,11 @@ int xlb_maps__from_skel(struct xlb_maps *m, struct xlb_bpf *skel)
 	m->stats = bpf_map__fd(skel->maps.stats);
 	m->vip_stats = bpf_map__fd(skel->maps.vip_stats);
 	m->backend_stats = bpf_map__fd(skel->maps.backend_stats);
+	m->acl4 = bpf_map__fd(skel->maps.acl4);
+	m->acl6 = bpf_map__fd(skel->maps.acl6);
+	m->guard = bpf_map__fd(skel->maps.guard);
+	m->rl_state = bpf_map__fd(skel->maps.rl_state);
+	m->flow_budget = bpf_map__fd(skel->maps.flow_budget);
 	return m->vips < 0 ? -EBADF : 0;
 }
 
@@ -263,9 +272,11 @@ struct map_name {
 #field, offsetof(struct xlb_maps, field)                                           \
 	}
 static const struct map_name map_names[] = {
-	MAP_NAME(vip_addrs4), MAP_NAME(vip_addrs6), MAP_NAME(vips),	 MAP_NAME(rings),
-	MAP_NAME(backends),   MAP_NAME(flows),	    MAP_NAME(config),	 MAP_NAME(tx_ports),
-	MAP_NAME(vlan_ifs),   MAP_NAME(stats),	    MAP_NAME(vip_stats), MAP_NAME(backend_stats),
+	MAP_NAME(vip_addrs4),  MAP_NAME(vip_addrs6), MAP_NAME(vips),	  MAP_NAME(rings),
+	MAP_NAME(backends),    MAP_NAME(flows),	     MAP_NAME(config),	  MAP_NAME(tx_ports),
+	MAP_NAME(vlan_ifs),    MAP_NAME(stats),	     MAP_NAME(vip_stats), MAP_NAME(backend_stats),
+	MAP_NAME(acl4),	       MAP_NAME(acl6),	     MAP_NAME(guard),	  MAP_NAME(rl_state),
+	MAP_NAME(flow_budget),
 };
 
 int xlb_maps__open_pinned(struct xlb_maps *m, const char *name)
@@ -551,6 +562,26 @@ int xlb_tx_port__del(const struct xlb_maps *m, __u32 ifindex)
 int xlb_vlan_if__set(const struct xlb_maps *m, __u32 ifindex, const struct xlb_vlan_if *v)
 {
 	return map_update(m->vlan_ifs, &ifindex, v, "vlan interface");
+}
+
+int xlb_guard__read(const struct xlb_maps *m, __u32 scope, struct xlb_guard *g)
+{
+	if (scope >= XLB_MAX_VIPS)
+		return -EINVAL;
+	if (bpf_map_lookup_elem(m->guard, &scope, g)) {
+		int err = -errno;
+
+		pr_warn("read guard %u: %s\n", scope, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int xlb_guard__write(const struct xlb_maps *m, __u32 scope, const struct xlb_guard *g)
+{
+	if (scope >= XLB_MAX_VIPS)
+		return -EINVAL;
+	return map_update(m->guard, &scope, g, "guard");
 }
 
 /* Reads one per-CPU element and adds its u64 fields into out. */

@@ -26,6 +26,11 @@ struct xlb_maps {
 	int stats;
 	int vip_stats;
 	int backend_stats;
+	int acl4;
+	int acl6;
+	int guard;
+	int rl_state;
+	int flow_budget;
 };
 
 /* XLB_PIN_ROOT/<name>/abi<XLB_ABI_VERSION> into buf. */
@@ -75,6 +80,12 @@ int xlb_ring__clear(const struct xlb_maps *m, __u32 vip_id);
 int xlb_tx_port__add(const struct xlb_maps *m, __u32 ifindex);
 int xlb_tx_port__del(const struct xlb_maps *m, __u32 ifindex);
 int xlb_vlan_if__set(const struct xlb_maps *m, __u32 ifindex, const struct xlb_vlan_if *v);
+
+/* The ACL counts, rate limits and flow budget of a scope (XLB_SCOPE_GLOBAL
+ * or a VIP id): read whole and written whole by user/acl.c and
+ * user/ratelimit.c. */
+int xlb_guard__read(const struct xlb_maps *m, __u32 scope, struct xlb_guard *g);
+int xlb_guard__write(const struct xlb_maps *m, __u32 scope, const struct xlb_guard *g);
 
 /* Per-CPU counters summed over the possible CPUs. */
 int xlb_stats__read(const struct xlb_maps *m, enum xlb_stat idx, struct xlb_counter *out);

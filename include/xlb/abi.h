@@ -11,7 +11,7 @@
 
 /* Bumped on any layout change: the pin path carries it, so an incompatible
  * build never adopts maps written by another. */
-#define XLB_ABI_VERSION 1
+#define XLB_ABI_VERSION 2
 
 /* Maglev ring size: prime, and fixed, because the kernel refuses an inner
  * map whose value size differs from the template's. */
@@ -34,6 +34,12 @@
 #endif
 #ifndef XLB_MAX_VLAN_IFS
 #define XLB_MAX_VLAN_IFS 64
+#endif
+#ifndef XLB_ACL_ENTRIES
+#define XLB_ACL_ENTRIES 65536 /* ACL prefixes per family, every list together */
+#endif
+#ifndef XLB_RL_ENTRIES
+#define XLB_RL_ENTRIES 131072 /* sources (prefixes) with rate-limit state */
 #endif
 
 /* Bounds of the parser's loops. */
@@ -178,7 +184,10 @@ struct xlb_vip_counter {
 	__u64 packets;
 	__u64 bytes;
 	__u64 new_flows;
-	__u64 drops;
+	__u64 drops;	     /* every drop, including the three below */
+	__u64 acl_drops;     /* XLB_STAT_DROP_ACL */
+	__u64 rl_pps_drops;  /* XLB_STAT_DROP_RATELIMIT_PPS */
+	__u64 rl_flow_drops; /* XLB_STAT_DROP_RATELIMIT_FLOWS */
 };
 
 /*
@@ -205,13 +214,130 @@ enum xlb_stat {
 	XLB_STAT_DROP_ADJUST,	  /* bpf_xdp_adjust_head/tail refused */
 	XLB_STAT_FWD_TX,	  /* forwarded out of the ingress device */
 	XLB_STAT_FWD_REDIRECT,	  /* forwarded out of another device */
+	XLB_STAT_DROP_ACL,	  /* source denied by the global or the VIP's ACL */
+	XLB_STAT_DROP_RATELIMIT_PPS,   /* source over its packet rate */
+	XLB_STAT_DROP_RATELIMIT_FLOWS, /* source over its new-flow rate */
 	XLB_STAT__VERDICTS,
 	XLB_STAT_EV_NEW_FLOW = XLB_STAT__VERDICTS, /* flow table miss, ring lookup */
 	XLB_STAT_EV_RESCHEDULED,		   /* flow's backend gone or down: chosen again */
 	XLB_STAT_EV_ICMP_ERROR,			   /* ICMP error steered to its flow's backend */
 	XLB_STAT_EV_FRAGMENT,			   /* fragment forwarded on an address-only hash */
 	XLB_STAT_EV_VLAN,			   /* frame carried an 802.1Q tag */
+	XLB_STAT_EV_FLOW_NOT_STORED, /* new flow past the insert budget: forwarded, not stored */
 	XLB_STAT__MAX,
+};
+
+/*
+ * ACL: LPM tries of source prefixes (acl4, acl6), one pair for every list.
+ * The first 32 bits of a key's data are its scope, always matched in full:
+ * XLB_SCOPE_GLOBAL for the global list, a VIP id for that VIP's list; so
+ * prefixlen = 32 + the source prefix length. The longest match decides:
+ *  - global list: DENY drops; ALLOW (an exception to a wider DENY) or no
+ *    match goes on;
+ *  - a VIP's list: DENY drops; ALLOW goes on; no match drops if the list
+ *    has any ALLOW entry (it is an allow list), else goes on.
+ */
+#define XLB_SCOPE_GLOBAL   0
+#define XLB_ACL_SCOPE_BITS 32
+
+enum xlb_acl_action {
+	XLB_ACL_NONE = 0, /* no entry matched */
+	XLB_ACL_DENY = 1,
+	XLB_ACL_ALLOW = 2,
+};
+
+struct xlb_acl4_key {
+	__u32 prefixlen; /* XLB_ACL_SCOPE_BITS + prefix length */
+	__u32 scope;	 /* XLB_SCOPE_GLOBAL or a VIP id, host order */
+	__be32 addr;
+};
+
+struct xlb_acl6_key {
+	__u32 prefixlen;
+	__u32 scope;
+	struct xlb_in6 addr;
+};
+
+/* acl4 / acl6 value. */
+struct xlb_acl_entry {
+	__u32 action; /* enum xlb_acl_action */
+};
+
+/* Entries of one list of one family; the program skips a list whose counts
+ * are zero, so traffic to VIPs without a list pays for no trie lookup. */
+struct xlb_acl_count {
+	__u32 deny;
+	__u32 allow;
+};
+
+/*
+ * One rate limit as the generic cell rate algorithm (GCRA) keeps it: a token
+ * bucket of `burst` tokens refilled at `rate` per second, stored as one
+ * timestamp per source (see bpf/ratelimit.h). User space derives the two
+ * nanosecond fields from rate and burst; the program reads only those.
+ */
+struct xlb_rl_limit {
+	__u32 rate;	    /* per second; 0 = no limit */
+	__u32 burst;	    /* tokens; >= 1 when rate is set */
+	__u64 interval_ns;  /* 1 s / rate, rounded */
+	__u64 tolerance_ns; /* burst * interval_ns */
+};
+
+/* A rate-limit setting: packets and new flows per source prefix. Sources are
+ * aggregated by masking their address (an IPv6 attacker cannot walk a /64). */
+struct xlb_rl_conf {
+	struct xlb_rl_limit pps;
+	struct xlb_rl_limit flows;
+	__be32 mask4;	      /* IPv4 source mask (prefix of plen4 bits) */
+	struct xlb_in6 mask6; /* IPv6 source mask (prefix of plen6 bits) */
+	__u8 plen4;
+	__u8 plen6;
+	__u16 pad;
+};
+
+#define XLB_GUARD_F_RATELIMIT (1u << 0) /* this scope has a rate-limit setting */
+
+/*
+ * guard value, indexed by scope: guard[XLB_SCOPE_GLOBAL] holds the global
+ * settings, guard[vip id] a VIP's own. A VIP with XLB_GUARD_F_RATELIMIT uses
+ * its own rl (and its own buckets, keyed by its id) instead of the global
+ * one; a VIP without uses the global rl, whose buckets are shared by every
+ * such VIP (a global limit is per source across them). Written by user space.
+ */
+struct xlb_guard {
+	__u32 flags; /* XLB_GUARD_F_* */
+	__u32 pad;
+	struct xlb_acl_count acl[2]; /* [0] IPv4, [1] IPv6 entries of the scope's list */
+	struct xlb_rl_conf rl;
+	/* guard[XLB_SCOPE_GLOBAL] only: new flow-table inserts per second on
+	 * each CPU (rate 0 = unlimited); past it new flows are forwarded but
+	 * not stored. */
+	struct xlb_rl_limit flow_budget;
+};
+
+/* rl_state key: a masked source address in the scope whose limits apply. */
+struct xlb_rl_key {
+	struct xlb_addr prefix; /* address & the scope's mask */
+	__u32 scope;		/* XLB_SCOPE_GLOBAL or the VIP id */
+	__u8 family;		/* enum xlb_family */
+	__u8 plen;		/* prefix length of the mask */
+	__u16 pad;
+};
+
+/* rl_state value: the source's two buckets and its drops, written by the
+ * program with atomics (every CPU shares an entry). The drop fields feed
+ * `xlbctl ratelimit top`. Times are bpf_ktime_get_ns (CLOCK_MONOTONIC). */
+struct xlb_rl_state {
+	__u64 pps_tat;	 /* GCRA theoretical arrival time of the packet limit */
+	__u64 flows_tat; /* same, of the new-flow limit */
+	__u64 pps_drops;
+	__u64 flow_drops;
+	__u64 last_drop_ns;
+};
+
+/* flow_budget value (per CPU): the insert budget's GCRA time on that CPU. */
+struct xlb_budget_state {
+	__u64 tat;
 };
 
 /* Pin layout: XLB_PIN_ROOT/<name>/abi<XLB_ABI_VERSION>/<map or "prog">. */
