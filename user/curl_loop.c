@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The glue between libcurl's multi interface and the loop, as libcurl's
+ * "multi_socket" API expects it: a socket callback that (de)registers fds,
+ * a timer callback that arms one timerfd (0 ms armed as 1 ns, since 0 would
+ * disarm it; -1 disarms), and after every curl_multi_socket_action the
+ * finished transfers read from curl_multi_info_read.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "check_spec.h"
+#include "curl_loop.h"
+#include "log.h"
+
+struct xlb_curl_loop {
+	struct xlb_loop *loop;
+	CURLM *multi;
+	int timerfd;
+	bool global_init;
+};
+
+/* Hands every finished transfer to its owner. */
+static void finish(struct xlb_curl_loop *c)
+{
+	struct xlb_curl_req *req;
+	char *priv;
+	CURLMsg *msg;
+	CURLcode rc;
+	int left;
+
+	while ((msg = curl_multi_info_read(c->multi, &left))) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		rc = msg->data.result; /* msg dies with the handle's removal */
+		if (curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv) != CURLE_OK ||
+		    !priv) {
+			pr_warn("curl: finished transfer without an owner\n");
+			curl_multi_remove_handle(c->multi, msg->easy_handle);
+			continue;
+		}
+		req = (struct xlb_curl_req *)priv;
+		req->done(req, rc);
+	}
+}
+
+static void action(struct xlb_curl_loop *c, curl_socket_t s, int flags)
+{
+	CURLMcode mc;
+	int running;
+
+	mc = curl_multi_socket_action(c->multi, s, flags, &running);
+	if (mc != CURLM_OK)
+		pr_warn("curl_multi_socket_action: %s\n", curl_multi_strerror(mc));
+	finish(c);
+}
+
+static void on_socket_event(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
+{
+	int flags = 0;
+
+	(void)loop;
+	if (events & (EPOLLIN | EPOLLHUP))
+		flags |= CURL_CSELECT_IN;
+	if (events & EPOLLOUT)
+		flags |= CURL_CSELECT_OUT;
+	if (events & EPOLLERR)
+		flags |= CURL_CSELECT_ERR;
+	action(arg, fd, flags);
+}
+
+static void on_timer_event(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
+{
+	uint64_t expirations;
+
+	(void)loop;
+	(void)events;
+	if (xlb_timerfd__read(fd, &expirations))
+		return;
+	action(arg, CURL_SOCKET_TIMEOUT, 0);
+}
+
+/* CURLMOPT_SOCKETFUNCTION. socketp is non-NULL once the fd is in the loop. */
+static int socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+	struct xlb_curl_loop *c = userp;
+	uint32_t events = 0;
+	int err;
+
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		if (socketp)
+			xlb_loop__del(c->loop, s);
+		return 0;
+	}
+	if (what & CURL_POLL_IN)
+		events |= EPOLLIN;
+	if (what & CURL_POLL_OUT)
+		events |= EPOLLOUT;
+	if (socketp)
+		return xlb_loop__mod(c->loop, s, events) ? -1 : 0;
+	err = xlb_loop__add(c->loop, s, events, on_socket_event, c);
+	if (err)
+		return -1;
+	curl_multi_assign(c->multi, s, c);
+	return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: must not call into curl, only arm the timer. */
+static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct xlb_curl_loop *c = userp;
+
+	(void)multi;
+	if (timeout_ms < 0)
+		return xlb_timerfd__disarm(c->timerfd) ? -1 : 0;
+	return xlb_timerfd__arm(c->timerfd, (uint64_t)timeout_ms * XLB_NSEC_PER_MSEC, 0) ? -1 : 0;
+}
+
+int xlb_curl_loop__new(struct xlb_loop *loop, struct xlb_curl_loop **out)
+{
+	struct xlb_curl_loop *c;
+	CURLcode rc;
+	int err;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->loop = loop;
+	c->timerfd = -1;
+	rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (rc != CURLE_OK) {
+		err = -EIO;
+		pr_warn("curl_global_init: %s\n", curl_easy_strerror(rc));
+		goto cleanup;
+	}
+	c->global_init = true;
+	c->multi = curl_multi_init();
+	if (!c->multi) {
+		err = -ENOMEM;
+		pr_warn("curl_multi_init failed\n");
+		goto cleanup;
+	}
+	err = xlb_timerfd__open();
+	if (err < 0)
+		goto cleanup;
+	c->timerfd = err;
+	err = xlb_loop__add(loop, c->timerfd, EPOLLIN, on_timer_event, c);
+	if (err)
+		goto cleanup;
+	/* every check is a connection of its own: never multiplex them */
+	if (curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, CURLPIPE_NOTHING) != CURLM_OK ||
+	    curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, socket_cb) != CURLM_OK ||
+	    curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c) != CURLM_OK ||
+	    curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, timer_cb) != CURLM_OK ||
+	    curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c) != CURLM_OK) {
+		err = -EINVAL;
+		pr_warn("curl_multi_setopt failed\n");
+		goto cleanup;
+	}
+	*out = c;
+	return 0;
+cleanup:
+	xlb_curl_loop__free(c);
+	return err;
+}
+
+void xlb_curl_loop__free(struct xlb_curl_loop *c)
+{
+	if (!c)
+		return;
+	if (c->multi)
+		curl_multi_cleanup(c->multi);
+	if (c->timerfd >= 0) {
+		xlb_loop__del(c->loop, c->timerfd);
+		close(c->timerfd);
+	}
+	if (c->global_init)
+		curl_global_cleanup();
+	free(c);
+}
+
+int xlb_curl_loop__add(struct xlb_curl_loop *c, CURL *easy, struct xlb_curl_req *req)
+{
+	CURLMcode mc;
+
+	if (curl_easy_setopt(easy, CURLOPT_PRIVATE, req) != CURLE_OK)
+		return -EINVAL;
+	/* curl answers through timer_cb with 0 ms: the transfer starts on the
+	 * loop's next round, never inside the caller */
+	mc = curl_multi_add_handle(c->multi, easy);
+	if (mc != CURLM_OK) {
+		pr_warn("curl_multi_add_handle: %s\n", curl_multi_strerror(mc));
+		return mc == CURLM_OUT_OF_MEMORY ? -ENOMEM : -EINVAL;
+	}
+	return 0;
+}
+
+void xlb_curl_loop__remove(struct xlb_curl_loop *c, CURL *easy)
+{
+	CURLMcode mc;
+
+	mc = curl_multi_remove_handle(c->multi, easy);
+	if (mc != CURLM_OK)
+		pr_warn("curl_multi_remove_handle: %s\n", curl_multi_strerror(mc));
+}
