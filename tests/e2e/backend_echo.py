@@ -10,9 +10,10 @@ TCP: greets each connection with "NAME\\n", then answers every line L with
 "NAME L\\n", so a client knows which backend holds its connection and can
 check later that the same one still does.
 
-UDP: a datagram "seq N" is counted and not answered (the packet-loss
-stream); any other datagram D is answered with "NAME D". The counts go to
-COUNTFILE as JSON ({"total", "unique", "flows": {"ADDR PORT": n}}), rewritten
+UDP: a datagram "seq ID" is counted and not answered (the packet-loss
+stream; ID names the datagram, e.g. "RUN:N"); any other datagram D is
+answered with "NAME D". The counts go to COUNTFILE as JSON ({"total",
+"unique": distinct IDs, "flows": {"ADDR PORT": n}}), rewritten
 at most every COUNT_PERIOD seconds while they change.
 """
 import json
@@ -41,7 +42,7 @@ class Counts:
     def add(self, peer, data):
         with self.lock:
             self.total += 1
-            self.seen.add(data[len(SEQ_PREFIX):].split(b" ", 1)[0])
+            self.seen.add(data[len(SEQ_PREFIX):])
             key = f"{peer[0]} {peer[1]}"
             self.flows[key] = self.flows.get(key, 0) + 1
             self.dirty = True

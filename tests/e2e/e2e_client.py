@@ -14,9 +14,10 @@ talking to backend_echo.py through a VIP. Every wait is bounded.
       line on every connection and writes DIR/result ("SPORT BEFORE AFTER",
       AFTER being the backend that answered, or RESET, CLOSED or TIMEOUT).
   e2e_client.py udp-stream ADDR PORT COUNT RATE FLOWS
-      Sends COUNT datagrams "seq N" at RATE per second, round-robin over
-      FLOWS sockets (FLOWS flows); prints "sent N" and the flows' source
-      ports ("flow PORT").
+      Sends COUNT datagrams "seq RUN:N" at RATE per second, round-robin over
+      FLOWS sockets (FLOWS flows); RUN is this stream's own, so the servers
+      count distinct datagrams across streams. Prints "sent N" and the
+      flows' source ports ("flow PORT").
 """
 import os
 import socket
@@ -121,6 +122,7 @@ def udp_stream(addr, port, count, rate, nflows):
     start = time.monotonic()
     deadline = start + count / rate + STREAM_SLACK
     sent = 0
+    run = f"{os.getpid()}.{time.time_ns()}"
     for i in range(count):
         if i % PACE_BATCH == 0:
             now = time.monotonic()
@@ -130,7 +132,7 @@ def udp_stream(addr, port, count, rate, nflows):
             if ahead > 0:
                 time.sleep(ahead)
         try:
-            socks[i % nflows].send(f"seq {i}".encode())
+            socks[i % nflows].send(f"seq {run}:{i}".encode())
             sent += 1
         except OSError as e:
             print(f"send {i}: {e}", file=sys.stderr)

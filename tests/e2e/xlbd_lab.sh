@@ -67,9 +67,14 @@ write_baseline() {
 	} >"$BASELINE"
 }
 
-# Back to the baseline in one batch: every VIP deleted, the baseline added.
+# Back to the baseline in one batch: every VIP deleted, the baseline added;
+# first an xlbd running and attached, whatever a failed test left behind.
 reset_config() {
 	local batch=$E2E_TMP/reset.batch
+	if xlbd_gone; then
+		start_xlbd --config "$BASELINE"
+	fi
+	[ -n "$(prog_id)" ] || ctl attach
 	{
 		ctl save | awk '$1 == "vip" && $2 == "add" { print "vip del " $3 }'
 		cat "$BASELINE"
