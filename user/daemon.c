@@ -147,8 +147,8 @@ static int choose_model(struct xlbd *d, bool pinned, struct xlb_state *conf)
 				d->state.nr_vips);
 			if (d->opt.config)
 				pr_info("%s: config %s not applied: running state adopted "
-					"(`xlbctl -b %s` applies it)\n",
-					d->name, d->opt.config, d->opt.config);
+					"(SIGHUP applies it)\n",
+					d->name, d->opt.config);
 			return 0;
 		}
 		state__fini(&saved);
@@ -207,6 +207,44 @@ static void housekeeping(struct xlbd *d, bool nexthops)
 		pr_debug("next hops: %u failed\n", failed);
 }
 
+int xlbd__reload(struct xlbd *d)
+{
+	struct xlb_ctl_err e = {};
+	struct xlb_errmsg em = {};
+	struct xlb_state want, work;
+	unsigned int bad = 0;
+	int err;
+
+	if (!d->opt.config)
+		return 0;
+	err = state__init(&want);
+	if (err)
+		return err;
+	err = config__load(d->opt.config, &want, &bad);
+	if (!err && bad) {
+		pr_warn("%s: %u bad lines: nothing applied\n", d->opt.config, bad);
+		err = -EINVAL;
+	}
+	if (!err)
+		err = state__clone(&work, &d->state);
+	if (err)
+		goto cleanup;
+	err = state__reconcile(&work, &want, &em);
+	if (err)
+		pr_warn("%s: %s: nothing applied\n", d->opt.config, em.text);
+	else
+		err = xlbd__commit(d, &work, &e);
+	if (!err)
+		pr_info("%s: config %s applied (%zu VIPs)\n", d->name, d->opt.config,
+			d->state.nr_vips);
+	else if (e.err)
+		pr_warn("%s: config %s not applied: %s\n", d->name, d->opt.config, e.msg);
+	state__fini(&work);
+cleanup:
+	state__fini(&want);
+	return err;
+}
+
 static void on_signal(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
 {
 	struct xlbd *d = arg;
@@ -215,7 +253,9 @@ static void on_signal(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
 	(void)events;
 	while ((sig = xlb_signalfd__read(fd)) > 0) {
 		if (sig == SIGHUP) {
-			pr_info("SIGHUP: next hops re-ensured\n");
+			/* logged where it fails; the loop goes on either way */
+			if (xlbd__reload(d))
+				pr_debug("SIGHUP: reload failed\n");
 			housekeeping(d, true);
 			continue;
 		}

@@ -74,6 +74,10 @@ int xlbd__apply(void *ctx, const struct xlb_ctl_msg *msgs, size_t n, size_t *fai
 int xlbd__query(void *ctx, const struct xlb_ctl_msg *req, struct ctl_reply *r,
 		struct xlb_ctl_err *e);
 
+/* SIGHUP: makes the running state what --config says, keeping the ids,
+ * generations and health of what both have; a bad config changes nothing. */
+int xlbd__reload(struct xlbd *d);
+
 int xlbd__attach(struct xlbd *d, enum xlb_attach_mode mode, struct xlb_ctl_err *e);
 /* Removes the program and its pins and the state file; the daemon keeps its
  * model and refuses changes until attached again. */

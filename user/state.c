@@ -582,6 +582,84 @@ int state__set_source(struct xlb_state *s, int family, const struct xlb_addr *ad
 	return 0;
 }
 
+/* ---- reload ---- */
+
+static int reconcile_backends(struct xlb_state *s, const struct state_vip *wv, struct xlb_errmsg *e)
+{
+	struct state_backend_change chg = {.set_weight = true};
+	struct state_vip *v = state__vip_find(s, &wv->key);
+	const struct state_backend *wb;
+	struct state_backend *b;
+	size_t i;
+	int err;
+
+	for (i = 0; i < v->nr_be;) {
+		b = &v->be[i];
+		if (state__backend_find(wv, b->family, &b->addr, b->port)) {
+			i++;
+			continue;
+		}
+		err = state__backend_del(s, &v->key, b->family, &b->addr, b->port, e);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < wv->nr_be; i++) {
+		struct state_backend_spec spec;
+
+		wb = &wv->be[i];
+		if (!state__backend_find(v, wb->family, &wb->addr, wb->port)) {
+			spec = (struct state_backend_spec){.addr = wb->addr,
+							   .port = wb->port,
+							   .family = wb->family,
+							   .weight = wb->weight,
+							   .flags = wb->flags};
+			err = state__backend_add(s, &wv->key, &spec, e);
+		} else {
+			chg.weight = wb->weight;
+			chg.flags_set = wb->flags;
+			chg.flags_clear = XLB_BE_F_ALL & ~wb->flags;
+			err = state__backend_set(s, &wv->key, wb->family, &wb->addr, wb->port, &chg,
+						 e);
+		}
+		if (err)
+			return err;
+		v = state__vip_find(s, &wv->key); /* an add may move the array */
+	}
+	return 0;
+}
+
+int state__reconcile(struct xlb_state *s, const struct xlb_state *want, struct xlb_errmsg *e)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < s->nr_vips;) {
+		if (state__vip_find(want, &s->vips[i].key)) {
+			i++;
+			continue;
+		}
+		err = state__vip_del(s, &s->vips[i].key, e);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < want->nr_vips; i++) {
+		const struct state_vip *wv = &want->vips[i];
+
+		if (state__vip_find(s, &wv->key))
+			err = state__vip_set_mode(s, &wv->key, wv->mode, e);
+		else
+			err = state__vip_add(s, &wv->key, wv->mode, wv->flags, e);
+		if (!err)
+			err = reconcile_backends(s, wv, e);
+		if (err)
+			return err;
+	}
+	s->mtu = want->mtu;
+	s->src4 = want->src4;
+	s->src6 = want->src6;
+	return 0;
+}
+
 /* ---- what the data plane sees ---- */
 
 enum xlb_backend_state state__backend_dp_state(const struct state_backend *b)

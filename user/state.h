@@ -126,6 +126,12 @@ int state__set_mtu(struct xlb_state *s, __u32 mtu, struct xlb_errmsg *e);
 int state__set_source(struct xlb_state *s, int family, const struct xlb_addr *addr,
 		      unsigned int plen, struct xlb_errmsg *e);
 
+/* Makes s say what want says (VIPs, backends, weights, flags, settings)
+ * while keeping the ids, generations and health of every VIP and backend
+ * both have, so flows to unchanged backends never move: reloading a config
+ * into a running instance. */
+int state__reconcile(struct xlb_state *s, const struct xlb_state *want, struct xlb_errmsg *e);
+
 /* The health-check hook: marks a backend up or down. Returns 1 if its state
  * changed, 0 if not, -ENOENT for an unknown id. */
 int state__set_health(struct xlb_state *s, __u32 backend_id, enum xlb_health health);

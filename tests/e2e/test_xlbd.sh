@@ -338,7 +338,7 @@ test_kill9_restart_adopts_the_running_program() {
 	assert_eq "$(prog_id)" "$prog" "program id after restart (adopted, not re-attached):"
 	assert_eq "$(identities)" "$ids" "backend ids/generations/states:"
 	! vip_in_map "$VIP4" 81 || fail "the config won over the running state"
-	grep -q "not applied: running state adopted" "$E2E_TMP/xlbd.log" ||
+	grep -q "not applied: running state adopted (SIGHUP applies it)" "$E2E_TMP/xlbd.log" ||
 		fail "no log line about the config not applied"
 	assert_eq "$(cat "$stream")" 0 "requests failed across kill -9 and restart:"
 }
@@ -354,6 +354,29 @@ test_sigterm_leaves_the_program_forwarding() {
 	start_xlbd --config "$CONF"
 	assert_eq "$(prog_id)" "$prog" "program after restart:"
 }
+
+# SIGHUP makes the running state what the config says; what stays keeps
+# its id and generation.
+test_sighup_applies_the_config() {
+	local weights be1 conf_copy=$E2E_TMP/xlb.conf.orig
+	be1=$(identities | grep "^$(backend4 1) ")
+	cp "$CONF" "$conf_copy"
+	sed -i "s|addr $(backend4 2) weight 100|addr $(backend4 2) weight 50|" "$CONF"
+	echo "vip add $EXTRA_VIP port $PORT proto tcp" >>"$CONF"
+	kill -HUP "$(xlbd_pid)"
+	wait_until "$START_WAIT" vip_in_map "$EXTRA_VIP" "$PORT"
+	assert_eq "$(identities | grep "^$(backend4 1) ")" "$be1" "be1 across the reload:"
+	weights=$(ctl -j backend show vip "$VIP4:$PORT/tcp" | python3 -c '
+import json, sys
+print(" ".join(str(b["weight"]) for v in json.load(sys.stdin) for b in v["backends"]))')
+	assert_eq "$weights" "100 50" "weights after the reload:"
+	cp "$conf_copy" "$CONF"
+	kill -HUP "$(xlbd_pid)"
+	wait_until "$START_WAIT" vip_gone "$EXTRA_VIP" "$PORT"
+	assert_eq "$(identities | grep "^$(backend4 1) ")" "$be1" "be1 after the second reload:"
+}
+
+vip_gone() { ! vip_in_map "$@"; }
 
 test_detach_and_attach() {
 	ctl detach

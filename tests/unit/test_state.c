@@ -461,3 +461,54 @@ Test(state, damaged_file_is_refused)
 	cr_assert_eq(state_file__load("/nonexistent/xlbt.state", &r), -ENOENT);
 	state__fini(&r);
 }
+
+Test(state, reconcile_keeps_identities_of_what_stays)
+{
+	struct xlb_vip_key k = vip4("198.18.1.10", VIP_PORT, IPPROTO_TCP);
+	struct xlb_vip_key gone = vip4("198.18.1.11", VIP_PORT, IPPROTO_TCP);
+	struct xlb_vip_key added = vip4("198.18.1.12", VIP_PORT, IPPROTO_UDP);
+	struct state_backend *b11, *b13;
+	struct xlb_errmsg e = {};
+	struct xlb_state s, want;
+	__u32 id11, gen11, id12;
+
+	cr_assert_eq(state__init(&s), 0);
+	cr_assert_eq(state__vip_add(&s, &k, XLB_MODE_IPIP, 0, NULL), 0);
+	cr_assert_eq(state__vip_add(&s, &gone, XLB_MODE_IPIP, 0, NULL), 0);
+	add_be(&s, &k, BE_BASE "11", 100, 0);
+	add_be(&s, &k, BE_BASE "12", 100, 0);
+	add_be(&s, &gone, BE_BASE "21", 100, 0);
+	cr_assert_eq(state__set_health(&s, 1, XLB_HEALTH_DOWN), 1);
+	id11 = find(&s, &k, BE_BASE "11")->id;
+	gen11 = find(&s, &k, BE_BASE "11")->generation;
+	id12 = find(&s, &k, BE_BASE "12")->id;
+
+	/* The config, built on its own: other order, other ids. */
+	cr_assert_eq(state__init(&want), 0);
+	cr_assert_eq(state__vip_add(&want, &added, XLB_MODE_IPIP, 0, NULL), 0);
+	cr_assert_eq(state__vip_add(&want, &k, XLB_MODE_L2DSR, 0, NULL), 0);
+	add_be(&want, &k, BE_BASE "13", 10, 0);
+	add_be(&want, &k, BE_BASE "11", 50, XLB_BE_F_DRAIN);
+	add_be(&want, &added, BE_BASE "31", 100, 0);
+	cr_assert_eq(state__set_mtu(&want, 1600, NULL), 0);
+
+	cr_assert_eq(state__reconcile(&s, &want, &e), 0, "%s", e.text);
+	cr_assert_eq(s.nr_vips, 2);
+	cr_assert_null(state__vip_find(&s, &gone));
+	cr_assert_not_null(state__vip_find(&s, &added));
+	cr_assert_eq(state__vip_find(&s, &k)->mode, XLB_MODE_L2DSR);
+	cr_assert_eq(state__vip_find(&s, &k)->nr_be, 2);
+	b11 = find(&s, &k, BE_BASE "11");
+	cr_assert_eq(b11->id, id11, "a backend that stays keeps its id");
+	cr_assert_eq(b11->generation, gen11, "and its generation");
+	cr_assert_eq(b11->health, XLB_HEALTH_DOWN, "and its health");
+	cr_assert_eq(b11->weight, 50);
+	cr_assert_eq(b11->flags, XLB_BE_F_DRAIN);
+	cr_assert_null(find(&s, &k, BE_BASE "12"));
+	cr_assert_not(s.be_ids.used[id12], "a removed backend's id is freed");
+	b13 = find(&s, &k, BE_BASE "13");
+	cr_assert_eq(b13->weight, 10);
+	cr_assert_eq(s.mtu, 1600);
+	state__fini(&want);
+	state__fini(&s);
+}
