@@ -395,3 +395,37 @@ Test(icmp, error_unknown_v6)
 {
 	error_unknown(H_FAM6);
 }
+
+/* No error is sent about an error (RFC 1122 4.2.2 / RFC 4443 2.4): an ICMP
+ * error too big to forward is dropped, not answered with frag-needed. */
+static void error_too_big(const struct h_fam *f, __u8 type)
+{
+	static __u8 quote[PKT_MAX];
+	size_t iph = f->family == XLB_AF_INET ? PKT_IP4_HLEN : PKT_IP6_HLEN;
+	size_t l3_len = H_MTU - f->overhead + 1;
+	struct pkt_spec q, err;
+	struct pkt in;
+
+	vips(f);
+	h_spec(&q, f, IPPROTO_TCP, f->client, PORT_HTTP, CLIENT_PORT);
+	q.src = f->vip;
+	q.payload_len = pkt_tcp_payload_for(&q, l3_len - iph - PKT_ICMP_HLEN);
+	icmp_spec(&err, f, f->router, type);
+	err.dport = ERROR_MTU;
+	err.payload = quote;
+	err.payload_len = pkt_build_l3(quote, sizeof(quote), &q);
+	pkt_build(&in, &err);
+	cr_assert_eq(in.len, PKT_ETH_HLEN + l3_len);
+	h_expect(f->name, &in, XDP_DROP, NULL,
+		 H_STATS([XLB_STAT_DROP_TOO_BIG] = 1, [XLB_STAT_EV_ICMP_ERROR] = 1));
+}
+
+Test(icmp, error_too_big_dropped_v4)
+{
+	error_too_big(H_FAM4, ICMP_DEST_UNREACH);
+}
+
+Test(icmp, error_too_big_dropped_v6)
+{
+	error_too_big(H_FAM6, ICMP6_PKT_TOO_BIG);
+}
