@@ -45,6 +45,13 @@ static int path_join(char *buf, size_t len, const char *dir, const char *name, c
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+static int str_copy(char *buf, size_t len, const char *s)
+{
+	int n = snprintf(buf, len, "%s", s);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 /* One xlbd per name: a lock held for the daemon's life (released by the
  * kernel however it ends, kill -9 included). */
 static int lock_instance(struct xlbd *d)
@@ -80,18 +87,16 @@ int xlbd__init(struct xlbd *d, const struct xlbd_opts *o)
 	xlb_maps__init(&d->maps);
 	d->opt = *o;
 	d->mode = o->mode;
-	if (snprintf(d->name, sizeof(d->name), "%s", o->name ? o->name : o->dev) >=
-		    (int)sizeof(d->name) ||
-	    !d->name[0] || strchr(d->name, '/') || d->name[0] == '.') {
+	if (str_copy(d->name, sizeof(d->name), o->name ? o->name : o->dev) || !d->name[0] ||
+	    strchr(d->name, '/') || d->name[0] == '.') {
 		pr_warn("bad instance name '%s'\n", d->name);
 		return -EINVAL;
 	}
-	err = o->sock_path ? (snprintf(d->sock_path, sizeof(d->sock_path), "%s", o->sock_path) <
-					      (int)sizeof(d->sock_path)
-				      ? 0
-				      : -ENAMETOOLONG)
-			   : path_join(d->sock_path, sizeof(d->sock_path), XLB_CTL_SOCK_DIR,
-				       d->name, XLB_CTL_SOCK_SUFFIX);
+	if (o->sock_path)
+		err = str_copy(d->sock_path, sizeof(d->sock_path), o->sock_path);
+	else
+		err = path_join(d->sock_path, sizeof(d->sock_path), XLB_CTL_SOCK_DIR, d->name,
+				XLB_CTL_SOCK_SUFFIX);
 	if (!err)
 		err = state_file__path(d->state_path, sizeof(d->state_path), d->name);
 	if (!err)
