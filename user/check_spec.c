@@ -30,6 +30,8 @@
 	 TYPE_BIT(XLB_CHECK_GRPC) | TYPE_BIT(XLB_CHECK_SCRIPT))
 #define TYPES_WEB (TYPE_BIT(XLB_CHECK_HTTP) | TYPE_BIT(XLB_CHECK_HTTPS))
 #define TYPES_TLS (TYPE_BIT(XLB_CHECK_HTTPS) | TYPE_BIT(XLB_CHECK_GRPC))
+/* Matched only when spelled out: turning verification off is never a guess. */
+#define EXACT_ONLY (1u << 31)
 
 static const char *const type_names[XLB_CHECK__MAX] = {
 	[XLB_CHECK_NONE] = "none",   [XLB_CHECK_TCP] = "tcp",	[XLB_CHECK_HTTP] = "http",
@@ -77,7 +79,7 @@ static const struct opt opts[OPT__MAX] = {
 	[OPT_TLS] = {"tls", TYPE_BIT(XLB_CHECK_GRPC), false, false},
 	[OPT_CA] = {"ca", TYPES_TLS, true, false},
 	[OPT_SNI] = {"sni", TYPES_TLS, true, false},
-	[OPT_INSECURE] = {"insecure", TYPES_TLS, false, false},
+	[OPT_INSECURE] = {"insecure", TYPES_TLS | EXACT_ONLY, false, false},
 	[OPT_SERVICE] = {"service", TYPE_BIT(XLB_CHECK_GRPC), true, false},
 	[OPT_ARG] = {"arg", TYPE_BIT(XLB_CHECK_SCRIPT), true, true},
 };
@@ -226,6 +228,8 @@ static int lookup(const char *word, const char *const *names, const unsigned int
 			continue;
 		if (!names[i][len])
 			return i;
+		if (masks[i] & EXACT_ONLY)
+			continue;
 		found = found == -ENOENT ? i : -EAGAIN;
 	}
 	return found;
@@ -240,7 +244,8 @@ static void list_words(char *buf, size_t len, const char *const *names, const un
 
 	buf[0] = '\0';
 	for (i = 0; i < n && used < len; i++) {
-		if (!(masks[i] & mask) || strncmp(names[i], prefix, strlen(prefix)))
+		if (!(masks[i] & mask) || strncmp(names[i], prefix, strlen(prefix)) ||
+		    (*prefix && (masks[i] & EXACT_ONLY)))
 			continue;
 		used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
 					 names[i]);

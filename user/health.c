@@ -410,7 +410,7 @@ static void on_timer(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
 		if (t->running)
 			time_out(t);
 		else
-			start_check(t, now);
+			start_check(t, xlb_now_ns()); /* starts may take a while */
 	}
 	rearm(h);
 }

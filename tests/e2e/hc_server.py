@@ -8,7 +8,8 @@ rewriting the file.
       STATE: {"paths": {"/health": {"status": 200, "body": "ok",
                                     "delay": 0, "host": "example.test"}}}
       An unknown path answers 404; "host" set and the Host header's name
-      different answers 421.
+      different answers 421. /_stats answers "connections C requests R"
+      (itself not counted among the requests).
   hc_server.py grpc ADDR PORT STATE [--tls CERT KEY]
       grpc.health.v1.Health/Check through a generic handler.
       STATE: {"services": {"": "SERVING", "db": "NOT_SERVING"}}
@@ -20,6 +21,7 @@ import json
 import socket
 import ssl
 import sys
+import threading
 import time
 import warnings
 from concurrent import futures
@@ -40,7 +42,19 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def setup(self):
+        super().setup()
+        with self.server.lock:
+            self.server.connections += 1
+
     def answer(self, with_body):
+        if self.path == "/_stats":
+            with self.server.lock:
+                self.reply(200, "connections %d requests %d\n" %
+                           (self.server.connections, self.server.requests), with_body)
+            return
+        with self.server.lock:
+            self.server.requests += 1
         spec = load(self.server.state_file).get("paths", {}).get(self.path)
         status, body = 404, "no such path\n"
         if spec is not None:
@@ -50,6 +64,9 @@ class Handler(BaseHTTPRequestHandler):
                 status, body = 421, "wrong host %s\n" % host
             else:
                 status, body = spec.get("status", 200), spec.get("body", "ok\n")
+        self.reply(status, body, with_body)
+
+    def reply(self, status, body, with_body):
         data = body.encode()
         self.send_response(status)
         self.send_header("Content-Type", "text/plain")
@@ -69,6 +86,9 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     tls = None
+    connections = 0
+    requests = 0
+    lock = threading.Lock()
 
     def finish_request(self, request, client_address):
         # the TLS handshake runs in the connection's thread, not in accept
