@@ -33,7 +33,7 @@ suite_cleanup() { xlb_lab_down; }
 
 # The backends' identities and settings, without their counters.
 identities() {
-	ctl -j backend show | python3 -c '
+	ctl -j backend show | "$PYTHON" -c '
 import json, sys
 rows = []
 for vip in json.load(sys.stdin):
@@ -63,7 +63,7 @@ snapshot() {
 stream_report() {
 	local after=$E2E_TMP/after.$RANDOM
 	snapshot "$after"
-	python3 - "$1" "$after" "$2" "$NBACKENDS" <<-'EOP'
+	"$PYTHON" - "$1" "$after" "$2" "$NBACKENDS" <<-'EOP'
 		import json, sys
 		before, after, sent, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 		ports = [l.split()[1] for l in open(sent) if l.startswith("flow ")]
@@ -96,7 +96,7 @@ stream_sent() { awk '$1 == "sent" { print $2 }' "$1"; }
 # stream_start OUT COUNT: the numbered UDP stream, in the background.
 stream_start() {
 	bg_ns "$P-client" "$1" "$(($2 / STREAM_RATE + STREAM_SLACK))" \
-		python3 "$CLIENT_PY" udp-stream "$VIP4" "$ECHO_PORT" "$2" "$STREAM_RATE" "$STREAM_FLOWS"
+		"$PYTHON" "$CLIENT_PY" udp-stream "$VIP4" "$ECHO_PORT" "$2" "$STREAM_RATE" "$STREAM_FLOWS"
 }
 
 stream_done() { [ -n "$(stream_sent "$1")" ]; }
@@ -225,7 +225,7 @@ test_pins_without_state_file_start_from_config() {
 	ctl vip add "$VIP4_SPARE:$HTTP_PORT/tcp"
 	ctl backend add vip "$VIP4_SPARE:$HTTP_PORT/tcp" addr "$(backend4 1)"
 	gens=$E2E_TMP/gens
-	ctl -j backend show | python3 -c '
+	ctl -j backend show | "$PYTHON" -c '
 import json, sys
 for v in json.load(sys.stdin):
     for b in v["backends"]:
@@ -234,7 +234,7 @@ for v in json.load(sys.stdin):
 	rm -f "$STATE"
 	start_xlbd --config "$BASELINE"
 	assert_eq "$(ctl save)" "$expect" "config with pins but no state file:"
-	ctl -j backend show | python3 -c '
+	ctl -j backend show | "$PYTHON" -c '
 import json, sys
 for v in json.load(sys.stdin):
     for b in v["backends"]:

@@ -18,6 +18,9 @@ XLBCTL=$BUILD/xlbctl
 HTTPD=$E2E_ROOT/tests/e2e/backend_httpd.py
 ECHOD=$E2E_ROOT/tests/e2e/backend_echo.py
 CLIENT_PY=$E2E_ROOT/tests/e2e/e2e_client.py
+# Debian's python3 (install-deps.sh): a version manager's shim on PATH costs
+# a second or more per start on a loaded machine.
+PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 NBACKENDS=3
 VIP4=198.18.1.10
 VIP4_SPARE=198.18.1.11
@@ -118,7 +121,7 @@ stop_xlbd() {
 
 # The id of the XDP program on the lb's client-side device (empty if none).
 prog_id() {
-	lb ip -j -d link show lb-c | python3 -c '
+	lb ip -j -d link show lb-c | "$PYTHON" -c '
 import json, sys
 print(json.load(sys.stdin)[0].get("xdp", {}).get("prog", {}).get("id", ""))'
 }
@@ -130,10 +133,10 @@ xlb_lab_up() {
 	"$LAB_SH" up "$P" "$NBACKENDS" --mtu "$LAB_MTU"
 	for ((i = 1; i <= NBACKENDS; i++)); do
 		bg_ns "$P-be$i" "$E2E_TMP/httpd$i.log" "$SERVER_SECONDS" \
-			python3 "$HTTPD" "be$i" "$HTTP_PORT"
+			"$PYTHON" "$HTTPD" "be$i" "$HTTP_PORT"
 		# shellcheck disable=SC2086
 		bg_ns "$P-be$i" "$E2E_TMP/echo$i.log" "$SERVER_SECONDS" \
-			python3 "$ECHOD" "be$i" "$ECHO_PORT" "$E2E_TMP/count$i.json" $LAB_VIP4 $LAB_VIP6
+			"$PYTHON" "$ECHOD" "be$i" "$ECHO_PORT" "$E2E_TMP/count$i.json" $LAB_VIP4 $LAB_VIP6
 	done
 	write_baseline
 	start_xlbd --config "$BASELINE"
@@ -148,7 +151,7 @@ xlb_lab_up() {
 
 xlb_lab_down() {
 	if [ -f "$E2E_TMP/xlbd.pid" ] && ! xlbd_gone; then
-		stop_xlbd TERM || kill -KILL "$(xlbd_pid)" 2>/dev/null || true
+		stop_xlbd TERM || stop_xlbd KILL || true
 	fi
 	# the only way to remove the program, its pins and the state file
 	lb "$XLBD" --dev lb-c --name "$NAME" --detach || true
@@ -166,8 +169,8 @@ http_ask() {
 }
 
 # The backends answering N new TCP connections / UDP flows to the echo port.
-tcp_ask() { client timeout "$ASK_SECONDS" python3 "$CLIENT_PY" tcp-ask "$1" "$ECHO_PORT" "$2"; }
-udp_ask() { client timeout "$ASK_SECONDS" python3 "$CLIENT_PY" udp-ask "$1" "$ECHO_PORT" "$2"; }
+tcp_ask() { client timeout "$ASK_SECONDS" "$PYTHON" "$CLIENT_PY" tcp-ask "$1" "$ECHO_PORT" "$2"; }
+udp_ask() { client timeout "$ASK_SECONDS" "$PYTHON" "$CLIENT_PY" udp-ask "$1" "$ECHO_PORT" "$2"; }
 
 # "be1=N be2=N be3=N other=N" of a list of answers on stdin.
 tally() {
@@ -194,7 +197,7 @@ hold_open() {
 	local dir=$1
 	mkdir -p "$dir"
 	bg_ns "$P-client" "$dir/log" "$((HOLD_WAIT + ASK_SECONDS))" \
-		python3 "$CLIENT_PY" hold "$VIP4" "$ECHO_PORT" "$2" "$dir" "$HOLD_WAIT"
+		"$PYTHON" "$CLIENT_PY" hold "$VIP4" "$ECHO_PORT" "$2" "$dir" "$HOLD_WAIT"
 	wait_until "$START_WAIT" test -s "$dir/ready" || {
 		cat "$dir/log" >&2
 		return 1
