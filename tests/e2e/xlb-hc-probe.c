@@ -168,6 +168,9 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* as a daemon does; the e2e test checks scripts do not inherit it */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		return 1;
 	while ((opt = getopt(argc, argv, "+vd:")) != -1) {
 		if (opt == 'v') {
 			p.verbose = true;
