@@ -8,7 +8,8 @@
 #     adopted (same id), ids, generations and config come back as they were;
 #   - SIGTERM leaves the data plane forwarding;
 #   - which wins when the pinned state and --config disagree, exactly as
-#     docs/operating.md says (running state; else the config);
+#     docs/operating.md says (the running state; the config when there is
+#     none, or on SIGHUP, keeping the ids of what both have);
 #   - only `xlbctl detach` and `xlbd --detach` remove the program.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -117,6 +118,11 @@ check_stream() {
 	assert_eq "$(stream_report "$1" "$2")" "received $3 unique $3 split 0" "at the backends:"
 }
 
+# every_answer_ok TALLY: no request failed.
+every_answer_ok() {
+	assert_eq "$(count_of "$1" other)" 0 "failed requests: $1"
+}
+
 check_serving() {
 	local t
 	t=$(http_ask "$CHECK_REQUESTS" "http://$VIP4:$HTTP_PORT/" | tally)
@@ -183,6 +189,39 @@ test_running_state_wins_over_config() {
 	assert_eq "$(identities)" "$ids" "backends after the restart:"
 	logged_since "$lines" "config $BASELINE not applied: running state adopted"
 	assert_match "$(udp_ask "$VIP4" 1)" '^ERROR$' "the deleted UDP VIP came back:"
+}
+
+# "id generation" of each backend of VIP, by address.
+backend_ids() {
+	ctl -j backend show vip "$1" | "$PYTHON" -c '
+import json, sys
+for v in json.load(sys.stdin):
+    for b in v["backends"]:
+        print(b["addr"], b["id"], b["generation"])' | sort
+}
+
+# SIGHUP makes the running state what --config says, in one change; what
+# both have keeps its ids and generations, and its flows their backends.
+test_sighup_applies_the_config() {
+	local expect ids held=$E2E_TMP/hup.held lines v=$VIP4:$HTTP_PORT/tcp
+	reset_config
+	expect=$(ctl save)
+	ids=$(backend_ids "$v")
+	ctl backend set vip "$v" addr "$(backend4 1)" weight 5
+	ctl backend set vip "$v" addr "$(backend4 3)" drain
+	ctl vip del "$VIP4:$ECHO_PORT/udp"
+	stop_xlbd KILL
+	start_xlbd --config "$BASELINE"
+	[ "$(ctl save)" != "$expect" ] || fail "the restart applied the config"
+	hold_open "$held" "$HELD"
+	lines=$(log_lines)
+	kill -HUP "$(xlbd_pid)"
+	wait_until "$START_WAIT" logged_since "$lines" "config $BASELINE applied"
+	assert_eq "$(ctl save)" "$expect" "config after SIGHUP:"
+	assert_eq "$(backend_ids "$v")" "$ids" "ids and generations of $v after SIGHUP:"
+	hold_release "$held"
+	assert_eq "$(awk '$2 != $3' "$held/result")" "" "held connections that changed backend:"
+	every_answer_ok "$(udp_ask "$VIP4" "$CHECK_REQUESTS" | tally)"
 }
 
 # No running state (after a detach): the config is applied.
