@@ -226,17 +226,24 @@ void xlb_show__backends(const struct xlb_msg_vec *backends)
 	for (i = 0; i < backends->n; i++) {
 		const struct xlb_ctl_msg *m = &backends->v[i];
 
+		/* One JSON object per VIP, as in the text and in `vip show`. */
 		if (!last || cmp_key(last, &m->vip.key)) {
+			if (last) {
+				close_json_array();
+				close_json_object();
+			}
 			print_text("%-4s %s\n", m->vip.key.proto == IPPROTO_TCP ? "TCP" : "UDP",
 				   xlb_endpoint__str(&m->vip.key.addr, m->vip.key.family,
 						     m->vip.key.port, buf, sizeof(buf)));
+			open_json_object(NULL);
+			print_string(PRINT_JSON, "vip", NULL,
+				     xlb_vip_key__str(&m->vip.key, buf, sizeof(buf)));
+			open_json_array("backends");
 			last = &m->vip.key;
 		}
-		open_json_object(NULL);
-		print_string(PRINT_JSON, "vip", NULL,
-			     xlb_vip_key__str(&m->vip.key, buf, sizeof(buf)));
-		open_json_array("backends");
 		print_backend_row(m);
+	}
+	if (last) {
 		close_json_array();
 		close_json_object();
 	}
