@@ -97,13 +97,15 @@ int xlb_acl__get(const struct xlb_maps *m, struct xlb_acl_rule *r)
 		return err;
 	if (bpf_map_lookup_elem(fd, &k, &e))
 		return -errno;
+	if (e.plen != r->plen)
+		return -ENOENT; /* a shorter prefix around it, not the entry */
 	r->action = (__u8)e.action;
 	return 0;
 }
 
 int xlb_acl__add(const struct xlb_maps *m, const struct xlb_acl_rule *r)
 {
-	struct xlb_acl_entry e = {.action = r->action};
+	struct xlb_acl_entry e = {.action = r->action, .plen = r->plen};
 	struct xlb_acl_rule old = *r;
 	union acl_key k;
 	int fd, err;

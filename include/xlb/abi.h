@@ -258,9 +258,12 @@ struct xlb_acl6_key {
 	struct xlb_in6 addr;
 };
 
-/* acl4 / acl6 value. */
+/* acl4 / acl6 value. A lookup returns the longest match, so the entry
+ * keeps its own prefix length: user space tells an exact hit from a
+ * shorter prefix by it. */
 struct xlb_acl_entry {
 	__u32 action; /* enum xlb_acl_action */
+	__u32 plen;   /* source prefix length (prefixlen - XLB_ACL_SCOPE_BITS) */
 };
 
 /* Entries of one list of one family; the program skips a list whose counts
