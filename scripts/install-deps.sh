@@ -8,7 +8,7 @@ make gcc clang llvm pkg-config libclang-rt-14-dev
 libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev linux-libc-dev
 libmnl-dev libcurl4-openssl-dev libmicrohttpd-dev libcriterion-dev
 iproute2 ethtool nftables curl python3 netcat-openbsd socat procps
-openssl python3-grpcio
+openssl python3-grpcio jq
 "
 
 missing=""

@@ -79,46 +79,38 @@ stop_xlbd() {
 
 # The id of the XDP program on the lb's client-side device (empty if none).
 prog_id() {
-	lb ip -j link show lb-c | python3 -c '
-import json, sys
-print(json.load(sys.stdin)[0].get("xdp", {}).get("prog", {}).get("id", ""))'
+	lb ip -j link show lb-c | jq -r '.[0].xdp.prog.id // empty'
 }
 
 # "addr id generation state" per backend, sorted: the identities a restart keeps.
 identities() {
-	ctl -j backend show | python3 -c '
-import json, sys
-rows = []
-for vip in json.load(sys.stdin):
-    for b in vip["backends"]:
-        rows.append("%s %s %s %s" % (b["addr"], b["id"], b["generation"], b["state"]))
-print("\n".join(sorted(rows)))'
+	ctl -j backend show |
+		jq -r '.[].backends[] | "\(.addr) \(.id) \(.generation) \(.state)"' | sort
 }
 
 # Field of a pinned map's entry, via bpftool's formatted JSON.
 map_field() {
 	local map=$1 key=$2 field=$3
 	# shellcheck disable=SC2086
-	bpftool -j map lookup pinned "$PINS/$map" key $key | python3 -c "
-import json, sys
-print(json.load(sys.stdin)['formatted']['value']['$field'])"
+	bpftool -j map lookup pinned "$PINS/$map" key $key | jq -r ".formatted.value.$field"
 }
 
 # Backend id as the 4 key bytes bpftool wants (little endian).
 id_key() { printf '%d 0 0 0' "$1"; }
 
 vip_count() {
-	bpftool -j map dump pinned "$PINS/vips" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
+	bpftool -j map dump pinned "$PINS/vips" | jq length
 }
 
-# Whether the pinned vips map holds addr:port (IPv4, host-order port).
+# Whether the pinned vips map holds addr:port (IPv4). bpftool shows the
+# network-order fields as this little-endian host reads them.
 vip_in_map() {
-	bpftool -j map dump pinned "$PINS/vips" | python3 -c "
-import json, socket, struct, sys
-want = (struct.unpack('<I', socket.inet_aton('$1'))[0], socket.htons($2))
-keys = [(e['formatted']['key']['addr']['a'][0], e['formatted']['key']['port'])
-        for e in json.load(sys.stdin)]
-sys.exit(0 if want in keys else 1)"
+	local a b c d addr port
+	IFS=. read -r a b c d <<<"$1"
+	addr=$((d << 24 | c << 16 | b << 8 | a))
+	port=$((($2 & 0xff) << 8 | $2 >> 8))
+	bpftool -j map dump pinned "$PINS/vips" | jq -e --argjson a "$addr" --argjson p "$port" \
+		'any(.[]; .formatted.key.addr.a[0] == $a and .formatted.key.port == $p)' >/dev/null
 }
 
 http_get() { client curl -sS -m "$CURL_SECONDS" "http://$VIP4:$PORT/"; }
@@ -185,8 +177,7 @@ test_config_reaches_the_pinned_maps() {
 	done
 	assert_eq "$(map_field config "0 0 0 0" mtu)" "$LAB_MTU" "config mtu:"
 	# both egress devices toward the backends are redirect targets
-	assert_eq "$(bpftool -j map dump pinned "$PINS/tx_ports" | python3 -c \
-		'import json,sys; print(len(json.load(sys.stdin)))')" 2 "tx_ports:"
+	assert_eq "$(bpftool -j map dump pinned "$PINS/tx_ports" | jq length)" 2 "tx_ports:"
 }
 
 test_http_through_the_vip_reaches_both_backends() {
@@ -204,8 +195,7 @@ test_cli_changes_take_effect() {
 	ctl vip add "$EXTRA_VIP" port 8080 proto udp
 	vip_in_map "$EXTRA_VIP" 8080 || fail "added VIP not in the map"
 	ctl backend add vip "$EXTRA_VIP:8080/udp" addr "$(backend4 1)" weight 10
-	id=$(ctl -j backend show vip "$EXTRA_VIP:8080/udp" | python3 -c \
-		'import json,sys; print(json.load(sys.stdin)[0]["backends"][0]["id"])')
+	id=$(ctl -j backend show vip "$EXTRA_VIP:8080/udp" | jq -r '.[0].backends[0].id')
 	assert_eq "$(map_field backends "$(id_key "$id")" state)" 1 "new backend:"
 	ctl backend set vip "$EXTRA_VIP:8080/udp" addr "$(backend4 1)" drain
 	assert_eq "$(map_field backends "$(id_key "$id")" state)" 2 "drained backend:"
@@ -267,11 +257,8 @@ test_check_config() {
 
 # "source backend" of `xlbctl flow get` for the client's port $1.
 flow_of() {
-	ctl -j flow get "$CLIENT4:$1" "$VIP4:$PORT" tcp | python3 -c '
-import json, sys
-f = json.load(sys.stdin)
-f = f[0] if isinstance(f, list) else f
-print(f["source"], f["backend"])'
+	ctl -j flow get "$CLIENT4:$1" "$VIP4:$PORT" tcp |
+		jq -r 'if type == "array" then .[0] else . end | "\(.source) \(.backend)"'
 }
 
 # Before a flow exists, xlbd predicts its backend from the ring with the
@@ -366,9 +353,8 @@ test_sighup_applies_the_config() {
 	kill -HUP "$(xlbd_pid)"
 	wait_until "$START_WAIT" vip_in_map "$EXTRA_VIP" "$PORT"
 	assert_eq "$(identities | grep "^$(backend4 1) ")" "$be1" "be1 across the reload:"
-	weights=$(ctl -j backend show vip "$VIP4:$PORT/tcp" | python3 -c '
-import json, sys
-print(" ".join(str(b["weight"]) for v in json.load(sys.stdin) for b in v["backends"]))')
+	weights=$(ctl -j backend show vip "$VIP4:$PORT/tcp" |
+		jq -r '[.[].backends[].weight | tostring] | join(" ")')
 	assert_eq "$weights" "100 50" "weights after the reload:"
 	cp "$conf_copy" "$CONF"
 	kill -HUP "$(xlbd_pid)"
