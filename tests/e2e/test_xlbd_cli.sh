@@ -16,6 +16,7 @@ P=xlbt-cli-$$
 
 SPREAD=60 # new connections per spread check: each backend gets ~20
 HELD=24   # connections held open across a change: each backend holds ~8
+LARGE_BATCH=4000 # lines: ~400 KB of requests, several 64 KiB records (XLB_CTL_RECORD_MAX)
 
 suite_setup() { xlb_lab_up; }
 suite_cleanup() { xlb_lab_down; }
@@ -161,6 +162,29 @@ test_batch_is_all_or_nothing() {
 	assert_match "$(ctl save)" "backend add vip $vip addr $(backend4 1) weight 50" "good batch:"
 	assert_eq "$(http_ask 5 "http://$VIP4_SPARE:$HTTP_PORT/" | tally | cut -d' ' -f1)" be1=5 \
 		"the good batch's VIP:"
+}
+
+# A batch larger than one control record (it spans several) is still one
+# all-or-nothing change, and its errors still name the right line.
+test_large_batch_is_all_or_nothing() {
+	local before out rc=0 i v=$VIP4:$HTTP_PORT/tcp batch=$E2E_TMP/large.batch
+	reset_config
+	before=$(ctl save)
+	for ((i = 1; i <= LARGE_BATCH; i++)); do
+		echo "backend set vip $v addr $(backend4 $((i % NBACKENDS + 1))) weight $((i % 200 + 1))"
+	done >"$batch"
+	echo "backend set vip $v addr 198.19.9.1 weight 1" >>"$batch"
+	out=$(ctl -b "$batch" 2>&1) || rc=$?
+	[ "$rc" -ne 0 ] || fail "a large batch with an unknown backend succeeded"
+	assert_match "$out" "^xlbctl: $batch:$((LARGE_BATCH + 1)): .*198.19.9.1" "error:"
+	assert_eq "$(ctl save)" "$before" "config after the refused large batch:"
+	sed -i '$d' "$batch"
+	ctl -b "$batch"
+	# the last line for each backend wins
+	for ((i = LARGE_BATCH - NBACKENDS + 1; i <= LARGE_BATCH; i++)); do
+		assert_match "$(ctl save)" \
+			"addr $(backend4 $((i % NBACKENDS + 1))) weight $((i % 200 + 1))" "after the batch:"
+	done
 }
 
 # cli_error EXPECTED_REGEX ARGS...: one line on stderr matching, nothing on
