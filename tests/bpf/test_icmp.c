@@ -29,11 +29,13 @@
 #define ERROR_MTU	    1400 /* next-hop MTU quoted in the errors clients' routers send */
 #define QUOTE4		    (PKT_IP4_HLEN + 8) /* an IPv4 router quotes the header and 8 bytes */
 #define QUOTE_MAX	    256
+#define ICMP_ECHO_REPLY	    0
 #define ICMP_TIMESTAMP	    13
 #define ICMP_REDIRECT	    5
 #define ICMP_DEST_UNREACH   3
 #define ICMP_FRAG_NEEDED    4
 #define ICMP_TIME_EXCEEDED  11
+#define ICMP6_ECHO_REPLY    129
 #define ICMP6_DEST_UNREACH  1
 #define ICMP6_PKT_TOO_BIG   2
 #define ICMP6_TIME_EXCEEDED 3
@@ -136,14 +138,14 @@ static void other_icmp(const struct h_fam *f, const __u8 *types, size_t n)
 
 Test(icmp, other_types_dropped_v4)
 {
-	static const __u8 types[] = {0, ICMP_REDIRECT, ICMP_TIMESTAMP};
+	static const __u8 types[] = {ICMP_ECHO_REPLY, ICMP_REDIRECT, ICMP_TIMESTAMP};
 
 	other_icmp(H_FAM4, types, sizeof(types));
 }
 
 Test(icmp, other_types_dropped_v6)
 {
-	static const __u8 types[] = {129, ICMP6_NEIGH_SOLICIT, ICMP6_PRIVATE};
+	static const __u8 types[] = {ICMP6_ECHO_REPLY, ICMP6_NEIGH_SOLICIT, ICMP6_PRIVATE};
 
 	other_icmp(H_FAM6, types, sizeof(types));
 }

@@ -9,34 +9,38 @@
 #include <criterion/criterion.h>
 #include "harness.h"
 
-#define VIP4_TCP	1
-#define VIP6_TCP	2
-#define VIP4_UDP	3
-#define VIP6_UDP	4
-#define VIP_ANY		5 /* port 0 on the second address */
-#define VIP_EXACT	6 /* port 80 on the second address */
-#define BE4		1
-#define BE6		2
-#define BE_ANY		3
-#define BE_EXACT	4
-#define PORT_HTTP	80
-#define PORT_OTHER	81
-#define PORT_DNS	53
-#define PORT_HIGH	65535
-#define CLIENT_PORT	40000
-#define VLAN_TCI	7
-#define PAYLOAD		32
-#define KEEP_TCP	10 /* bytes of a truncated TCP header */
-#define KEEP_SHORT	4  /* bytes of a truncated UDP / ICMP header */
-#define KEEP_EXT	10 /* bytes of a truncated extension header */
-#define CUT_IP4		19 /* one byte short of the IPv4 header */
-#define CUT_IP6		39 /* one byte short of the IPv6 header */
-#define IHL_SHORT	0x44
-#define IHL_MAX		0x4f
-#define VERSION_6_IHL_5 0x65
-#define DOFF_SHORT	4
-#define DOFF_MAX	15
-#define IPPROTO_SCTP_	132
+#define VIP4_TCP	   1
+#define VIP6_TCP	   2
+#define VIP4_UDP	   3
+#define VIP6_UDP	   4
+#define VIP_ANY		   5 /* port 0 on the second address */
+#define VIP_EXACT	   6 /* port 80 on the second address */
+#define BE4		   1
+#define BE6		   2
+#define BE_ANY		   3
+#define BE_EXACT	   4
+#define PORT_HTTP	   80
+#define PORT_OTHER	   81
+#define PORT_DNS	   53
+#define PORT_HIGH	   65535
+#define CLIENT_PORT	   40000
+#define VLAN_TCI	   7
+#define PAYLOAD		   32
+#define KEEP_TCP	   10 /* bytes of a truncated TCP header */
+#define KEEP_SHORT	   4  /* bytes of a truncated UDP / ICMP header */
+#define KEEP_EXT	   10 /* bytes of a truncated extension header */
+#define CUT_IP4		   19 /* one byte short of the IPv4 header */
+#define CUT_IP6		   39 /* one byte short of the IPv6 header */
+#define IHL_SHORT	   0x44
+#define IHL_MAX		   0x4f
+#define VERSION_6_IHL_5	   0x65
+#define DOFF_SHORT	   4
+#define DOFF_MAX	   15
+#define IPPROTO_SCTP_	   132
+#define ARP_LEN		   28
+#define MIN_PAYLOAD	   46 /* an Ethernet frame's minimum payload */
+#define ICMP_ECHO_REQUEST  8
+#define ICMP6_ECHO_REQUEST 128
 
 static void setup(void)
 {
@@ -152,21 +156,21 @@ static void trunc_ext6(struct pkt *p)
 
 static const struct h_case pass_cases[] = {
 	{"arp is not ip",
-	 {.ethertype = PKT_ETH_P_ARP, .payload_len = 28},
+	 {.ethertype = PKT_ETH_P_ARP, .payload_len = ARP_LEN},
 	 NULL,
 	 XDP_PASS,
 	 H_OUT_SAME,
 	 NULL,
 	 {[XLB_STAT_PASS_NOT_IP] = 1}},
 	{"802.1ad outer tag is not parsed",
-	 {.ethertype = PKT_ETH_P_8021AD, .payload_len = 46},
+	 {.ethertype = PKT_ETH_P_8021AD, .payload_len = MIN_PAYLOAD},
 	 NULL,
 	 XDP_PASS,
 	 H_OUT_SAME,
 	 NULL,
 	 {[XLB_STAT_PASS_NOT_IP] = 1}},
 	{"a second 802.1Q tag is not parsed",
-	 {.vlan_tci = VLAN_TCI, .ethertype = PKT_ETH_P_8021Q, .payload_len = 46},
+	 {.vlan_tci = VLAN_TCI, .ethertype = PKT_ETH_P_8021Q, .payload_len = MIN_PAYLOAD},
 	 NULL,
 	 XDP_PASS,
 	 H_OUT_SAME,
@@ -208,7 +212,7 @@ static const struct h_case pass_cases[] = {
 	 NULL,
 	 {[XLB_STAT_PASS_NOT_VIP] = 1}},
 	{"ipv6 icmpv6 to another host",
-	 {C6(IPPROTO_ICMPV6, H_NOT_VIP6, 1, 1), .icmp_type = 128},
+	 {C6(IPPROTO_ICMPV6, H_NOT_VIP6, 1, 1), .icmp_type = ICMP6_ECHO_REQUEST},
 	 NULL,
 	 XDP_PASS,
 	 H_OUT_SAME,
@@ -307,7 +311,7 @@ static const struct h_case drop_cases[] = {
 	 NULL,
 	 {[XLB_STAT_DROP_MALFORMED] = 1}},
 	{"ipv4 icmp header truncated",
-	 {C4(IPPROTO_ICMP, H_VIP4, 1, 1), .icmp_type = 8},
+	 {C4(IPPROTO_ICMP, H_VIP4, 1, 1), .icmp_type = ICMP_ECHO_REQUEST},
 	 trunc_short4,
 	 XDP_DROP,
 	 H_OUT_NONE,
@@ -328,7 +332,7 @@ static const struct h_case drop_cases[] = {
 	 NULL,
 	 {[XLB_STAT_DROP_MALFORMED] = 1}},
 	{"ipv6 icmpv6 header truncated",
-	 {C6(IPPROTO_ICMPV6, H_VIP6, 1, 1), .icmp_type = 128},
+	 {C6(IPPROTO_ICMPV6, H_VIP6, 1, 1), .icmp_type = ICMP6_ECHO_REQUEST},
 	 trunc_short6,
 	 XDP_DROP,
 	 H_OUT_NONE,
