@@ -170,9 +170,10 @@ test_large_batch_is_all_or_nothing() {
 	local before out rc=0 i v=$VIP4:$HTTP_PORT/tcp batch=$E2E_TMP/large.batch
 	reset_config
 	before=$(ctl save)
-	for ((i = 1; i <= LARGE_BATCH; i++)); do
-		echo "backend set vip $v addr $(backend4 $((i % NBACKENDS + 1))) weight $((i % 200 + 1))"
-	done >"$batch"
+	awk -v n="$LARGE_BATCH" -v b="$NBACKENDS" -v v="$v" 'BEGIN {
+		for (i = 1; i <= n; i++)
+			printf "backend set vip %s addr 198.19.%d.1 weight %d\n", v, i % b + 1, i % 200 + 1
+	}' >"$batch"
 	echo "backend set vip $v addr 198.19.9.1 weight 1" >>"$batch"
 	out=$(ctl -b "$batch" 2>&1) || rc=$?
 	[ "$rc" -ne 0 ] || fail "a large batch with an unknown backend succeeded"
