@@ -21,6 +21,9 @@
  * checks let it through. A return code rather than a field, so the verifier
  * keeps the echo path apart from the forwarding path. */
 #define XLB_ECHO (-2)
+/* Returned by the source checks for a packet that passed them and whose
+ * source has a new-flow limit: check it after the flow-table lookup. */
+#define XLB_NEXT_LIMIT_FLOWS (-3)
 
 /* What the packet is, once its L4 is known; selects the VIP and flow logic. */
 enum xlb_pkt_kind {

@@ -4,8 +4,9 @@
  * verifier checks a global function once, on its own, and its caller sees
  * only an int: the checks' branches never multiply the states of the
  * forwarding path. Inlined, they made the verifier walk that path hundreds
- * of times (430k instructions instead of about 80k). The price is one call
- * per VIP packet, and one more per packet that opens a flow.
+ * of times (430k instructions instead of about 80k). The price is a call
+ * per VIP packet while anything is configured (none otherwise), and one more
+ * for a packet that may open a flow under a new-flow limit.
  */
 #ifndef XLB_BPF_GUARD_H
 #define XLB_BPF_GUARD_H
@@ -66,10 +67,21 @@ static __always_inline int xlb_guard_source(struct xdp_md *ctx, __u32 l3_off, __
 	return 0;
 }
 
+/* Whether any source check is configured: if not, VIP traffic skips them
+ * (and the calls) altogether. */
+static __always_inline int xlb_guard_active(void)
+{
+	__u32 zero = XLB_SCOPE_GLOBAL;
+	const struct xlb_guard *g = bpf_map_lookup_elem(&guard, &zero);
+
+	return g && g->nr_active;
+}
+
 /*
  * The ACL, then the packet rate limit, of a packet to vip_id (0 for an echo
  * request) whose IP header (of family) starts at l3_off: a verdict reason,
- * or XLB_NEXT.
+ * XLB_NEXT, or XLB_NEXT_LIMIT_FLOWS when the source also has a new-flow
+ * limit (then xlb_guard_flow runs after the flow-table lookup).
  */
 __noinline int xlb_guard_packet(struct xdp_md *ctx, __u32 l3_off, __u32 family, __u32 vip_id)
 {
@@ -106,9 +118,10 @@ static __always_inline int xlb_tcp_syn(struct xdp_md *ctx, __u32 l4_off)
 
 /*
  * The new-flow limit of a TCP/UDP packet, after the flow-table lookup
- * (missed: the table had no entry); xlb_guard_packet ran for the same packet
- * just before, on this CPU. A packet opens a flow when it missed or is a TCP
- * SYN; its L4 header starts at l4_off.
+ * (missed: the table had no entry), when xlb_guard_packet returned
+ * XLB_NEXT_LIMIT_FLOWS for the same packet just before, on this CPU. A
+ * packet opens a flow when it missed or is a TCP SYN; its L4 header starts
+ * at l4_off.
  */
 __noinline int xlb_guard_flow(struct xdp_md *ctx, __u32 l4_off, __u32 proto, __u32 missed)
 {

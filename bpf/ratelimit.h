@@ -136,12 +136,13 @@ static __always_inline void xlb_rl_note_drop(struct xlb_rl_state *st, __u64 *dro
 
 /* Stage: the packet limit of the source. Also leaves in s which setting
  * applies and the source's key, for the new-flow limit after the flow-table
- * lookup. */
+ * lookup, and returns XLB_NEXT_LIMIT_FLOWS if that limit is set. */
 static __always_inline int xlb_ratelimit(struct xlb_guard_scratch *s, __u32 vip_id)
 {
 	const struct xlb_rl_conf *c;
 	struct xlb_rl_state *st;
 	__u64 now;
+	int next;
 
 	s->rl_on = 0;
 	c = xlb_rl_conf_of(s, vip_id);
@@ -149,14 +150,15 @@ static __always_inline int xlb_ratelimit(struct xlb_guard_scratch *s, __u32 vip_
 		return XLB_NEXT;
 	xlb_rl_key_build(s, c);
 	s->rl_on = 1;
+	next = c->flows.interval_ns ? XLB_NEXT_LIMIT_FLOWS : XLB_NEXT;
 	if (!c->pps.interval_ns)
-		return XLB_NEXT;
+		return next;
 	st = xlb_rl_state_get(&s->rl);
 	if (!st)
-		return XLB_NEXT;
+		return next;
 	now = bpf_ktime_get_ns();
 	if (!xlb_gcra_take(&st->pps_tat, now, &c->pps))
-		return XLB_NEXT;
+		return next;
 	xlb_rl_note_drop(st, &st->pps_drops, now);
 	return XLB_STAT_DROP_RATELIMIT_PPS;
 }

@@ -56,21 +56,33 @@ static __always_inline int xlb_forward(struct xdp_md *ctx, struct xlb_pkt *pkt)
 	return ret;
 }
 
+/* The source checks, when any is configured: a verdict, XLB_NEXT, or
+ * XLB_NEXT_LIMIT_FLOWS. An echo request has no VIP (vip_id 0). */
+static __always_inline int xlb_guard(struct xdp_md *ctx, struct xlb_pkt *pkt, __u32 vip_id)
+{
+	if (!xlb_guard_active())
+		return XLB_NEXT;
+	return xlb_guard_packet(ctx, pkt->l2_len, pkt->family, vip_id);
+}
+
 /* An echo request to a VIP address, answered if its source may be. */
 static __always_inline int xlb_echo(struct xdp_md *ctx, struct xlb_pkt *pkt)
 {
 	int ret;
 
-	ret = xlb_guard_packet(ctx, pkt->l2_len, pkt->family, XLB_SCOPE_GLOBAL);
-	if (ret == XLB_NEXT)
+	ret = xlb_guard(ctx, pkt, XLB_SCOPE_GLOBAL);
+	if (ret == XLB_NEXT || ret == XLB_NEXT_LIMIT_FLOWS)
 		ret = xlb_icmp_echo(pkt);
 	return ret;
 }
 
-/* The new-flow limit, for the packets that go through the flow table. */
+/* The new-flow limit, for a packet that may open a flow: one that missed
+ * the flow table, or any TCP segment (it may be a SYN). */
 static __always_inline int xlb_flow_guard(struct xdp_md *ctx, struct xlb_pkt *pkt)
 {
 	if (pkt->kind != XLB_PKT_FLOW)
+		return XLB_NEXT;
+	if (pkt->flow != XLB_FLOW_MISS && pkt->proto != IPPROTO_TCP)
 		return XLB_NEXT;
 	return xlb_guard_flow(ctx, pkt->l2_len + pkt->l4_off, pkt->proto,
 			      pkt->flow == XLB_FLOW_MISS);
@@ -82,12 +94,15 @@ static __always_inline int xlb_flow_guard(struct xdp_md *ctx, struct xlb_pkt *pk
  */
 static __always_inline int xlb_deliver(struct xdp_md *ctx, struct xlb_pkt *pkt)
 {
-	int ret;
+	int limit_flows, ret;
 
-	ret = xlb_guard_packet(ctx, pkt->l2_len, pkt->family, pkt->vip.id);
+	ret = xlb_guard(ctx, pkt, pkt->vip.id);
+	limit_flows = ret == XLB_NEXT_LIMIT_FLOWS;
+	if (limit_flows)
+		ret = XLB_NEXT;
 	if (ret == XLB_NEXT)
 		ret = xlb_flow_find(pkt);
-	if (ret == XLB_NEXT)
+	if (ret == XLB_NEXT && limit_flows)
 		ret = xlb_flow_guard(ctx, pkt);
 	if (ret == XLB_NEXT)
 		ret = xlb_flow_assign(pkt);

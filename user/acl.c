@@ -83,7 +83,7 @@ static int count__move(const struct xlb_maps *m, const struct xlb_acl_rule *r, _
 	}
 	if (to != XLB_ACL_NONE)
 		(*count_of(&g, r, to))++;
-	return xlb_guard__write(m, r->scope, &g);
+	return xlb_guard__update(m, r->scope, &g);
 }
 
 int xlb_acl__get(const struct xlb_maps *m, struct xlb_acl_rule *r)
@@ -246,7 +246,7 @@ int xlb_acl__recount(const struct xlb_maps *m)
 	struct xlb_acl_count(*want)[2] = calloc(XLB_MAX_VIPS, sizeof(*want));
 	struct rule_list l = {0};
 	struct xlb_guard g;
-	__u32 scope;
+	__u32 scope, active = 0;
 	size_t i;
 	int err;
 
@@ -270,13 +270,20 @@ int xlb_acl__recount(const struct xlb_maps *m)
 		err = xlb_guard__read(m, scope, &g);
 		if (err)
 			goto cleanup;
-		if (!memcmp(g.acl, want[scope], sizeof(g.acl)))
-			continue;
 		memcpy(g.acl, want[scope], sizeof(g.acl));
+		active += (__u32)xlb_guard__is_active(&g);
+		if (scope == XLB_SCOPE_GLOBAL)
+			continue; /* written last, with the active count */
 		err = xlb_guard__write(m, scope, &g);
 		if (err)
 			goto cleanup;
 	}
+	err = xlb_guard__read(m, XLB_SCOPE_GLOBAL, &g);
+	if (err)
+		goto cleanup;
+	memcpy(g.acl, want[XLB_SCOPE_GLOBAL], sizeof(g.acl));
+	g.nr_active = active;
+	err = xlb_guard__write(m, XLB_SCOPE_GLOBAL, &g);
 cleanup:
 	free(l.r);
 	free(want);

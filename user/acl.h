@@ -35,8 +35,9 @@ typedef int (*xlb_acl_fn)(const struct xlb_acl_rule *r, void *arg);
 int xlb_acl__foreach(const struct xlb_maps *m, xlb_acl_fn fn, void *arg);
 /* Removes every entry of one list: a VIP's, before its id is reused. */
 int xlb_acl__flush(const struct xlb_maps *m, __u32 scope);
-/* Recomputes every list's counts from the tries: after adopting maps left
- * by a daemon that may have died between an entry and its count. */
+/* Recomputes every list's counts from the tries, and the count of active
+ * scopes: after adopting maps left by a daemon that may have died between
+ * an entry and its count. */
 int xlb_acl__recount(const struct xlb_maps *m);
 
 #endif /* XLB_ACL_H */

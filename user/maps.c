@@ -584,6 +584,43 @@ int xlb_guard__write(const struct xlb_maps *m, __u32 scope, const struct xlb_gua
 	return map_update(m->guard, &scope, g, "guard");
 }
 
+int xlb_guard__is_active(const struct xlb_guard *g)
+{
+	size_t i;
+
+	if (g->flags & XLB_GUARD_F_RATELIMIT)
+		return 1;
+	for (i = 0; i < sizeof(g->acl) / sizeof(g->acl[0]); i++)
+		if (g->acl[i].deny || g->acl[i].allow)
+			return 1;
+	return 0;
+}
+
+int xlb_guard__update(const struct xlb_maps *m, __u32 scope, struct xlb_guard *g)
+{
+	struct xlb_guard old, global;
+	int delta, err;
+
+	err = xlb_guard__read(m, scope, &old);
+	if (err)
+		return err;
+	delta = xlb_guard__is_active(g) - xlb_guard__is_active(&old);
+	if (scope == XLB_SCOPE_GLOBAL) {
+		g->nr_active += (__u32)delta;
+		return xlb_guard__write(m, scope, g);
+	}
+	/* The scope first: the program may skip it briefly, never find the
+	 * checks on with nothing behind them. */
+	err = xlb_guard__write(m, scope, g);
+	if (err || !delta)
+		return err;
+	err = xlb_guard__read(m, XLB_SCOPE_GLOBAL, &global);
+	if (err)
+		return err;
+	global.nr_active += (__u32)delta;
+	return xlb_guard__write(m, XLB_SCOPE_GLOBAL, &global);
+}
+
 /* Reads one per-CPU element and adds its u64 fields into out. */
 static int percpu_sum(int fd, __u32 key, __u64 *out, size_t nfields)
 {

@@ -86,6 +86,11 @@ int xlb_vlan_if__set(const struct xlb_maps *m, __u32 ifindex, const struct xlb_v
  * user/ratelimit.c. */
 int xlb_guard__read(const struct xlb_maps *m, __u32 scope, struct xlb_guard *g);
 int xlb_guard__write(const struct xlb_maps *m, __u32 scope, const struct xlb_guard *g);
+/* True if the scope has an ACL entry or a rate-limit setting. */
+int xlb_guard__is_active(const struct xlb_guard *g);
+/* Writes g (read from scope and changed) and keeps guard[0].nr_active, the
+ * count of active scopes, in step with it. */
+int xlb_guard__update(const struct xlb_maps *m, __u32 scope, struct xlb_guard *g);
 
 /* Per-CPU counters summed over the possible CPUs. */
 int xlb_stats__read(const struct xlb_maps *m, enum xlb_stat idx, struct xlb_counter *out);

@@ -80,7 +80,7 @@ int xlb_ratelimit__set(const struct xlb_maps *m, __u32 scope, const struct xlb_r
 		return err;
 	g.rl = c;
 	g.flags |= XLB_GUARD_F_RATELIMIT;
-	return xlb_guard__write(m, scope, &g);
+	return xlb_guard__update(m, scope, &g);
 }
 
 int xlb_ratelimit__get(const struct xlb_maps *m, __u32 scope, struct xlb_ratelimit *rl)
@@ -114,7 +114,7 @@ int xlb_ratelimit__del(const struct xlb_maps *m, __u32 scope)
 		return -ENOENT;
 	g.flags &= ~XLB_GUARD_F_RATELIMIT;
 	memset(&g.rl, 0, sizeof(g.rl));
-	return xlb_guard__write(m, scope, &g);
+	return xlb_guard__update(m, scope, &g);
 }
 
 int xlb_flow_budget__set(const struct xlb_maps *m, __u32 per_sec)

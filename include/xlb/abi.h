@@ -309,7 +309,9 @@ struct xlb_rl_conf {
  */
 struct xlb_guard {
 	__u32 flags; /* XLB_GUARD_F_* */
-	__u32 pad;
+	/* guard[XLB_SCOPE_GLOBAL] only: scopes with an ACL entry or a
+	 * rate-limit setting; while 0 the program skips the source checks. */
+	__u32 nr_active;
 	struct xlb_acl_count acl[2]; /* [0] IPv4, [1] IPv6 entries of the scope's list */
 	struct xlb_rl_conf rl;
 	/* guard[XLB_SCOPE_GLOBAL] only: new flow-table inserts per second on

@@ -140,6 +140,15 @@ static void expect(const char *what, const struct h_fam *f, const char *src, con
 	h_expect(desc, &in, XDP_DROP, NULL, denied);
 }
 
+/* Scopes with something configured: 0 lets the program skip the checks. */
+static void nr_active(__u32 want)
+{
+	struct xlb_guard g;
+
+	cr_assert_eq(xlb_guard__read(&h_lab.m, XLB_SCOPE_GLOBAL, &g), 0);
+	cr_assert_eq(g.nr_active, want, "%u active scopes, want %u", g.nr_active, want);
+}
+
 static void guard_counts(__u32 scope, const struct h_fam *f, __u32 deny, __u32 allow)
 {
 	struct xlb_guard g;
@@ -192,8 +201,10 @@ static void deny_deleted(const struct acl_fam *a)
 	lab(f);
 	acl_add(XLB_SCOPE_GLOBAL, XLB_ACL_DENY, a->net, a->plen);
 	expect("denied", f, a->in, f->vip, CLIENT_PORT, false);
+	nr_active(1);
 	acl_del(XLB_SCOPE_GLOBAL, a->net, a->plen);
 	guard_counts(XLB_SCOPE_GLOBAL, f, 0, 0);
+	nr_active(0);
 	expect("after the delete", f, a->in, f->vip, CLIENT_PORT, true);
 }
 
@@ -241,6 +252,7 @@ static void allow_list(const struct acl_fam *a)
 	acl_add(VIP, XLB_ACL_ALLOW, a->net, a->plen);
 	guard_counts(VIP, f, 0, 1);
 	guard_counts(XLB_SCOPE_GLOBAL, f, 0, 0);
+	nr_active(1);
 	h_vip_snap(VIP, &vc);
 	expect("listed", f, a->in, f->vip, CLIENT_PORT, true);
 	expect("listed too", f, a->in2, f->vip, CLIENT_PORT, true);
@@ -249,6 +261,7 @@ static void allow_list(const struct acl_fam *a)
 	h_check_vip(f->name, VIP, &vc, 2, H_ANY, 2, 2);
 	expect("not listed, VIP without a list", f, a->out, f->vip_b, CLIENT_PORT, true);
 	acl_del(VIP, a->net, a->plen);
+	nr_active(0);
 	expect("list emptied", f, a->out, f->vip, CLIENT_PORT + 1, true);
 }
 
@@ -546,6 +559,7 @@ Test(acl, recount)
 	for (scope = XLB_SCOPE_GLOBAL; scope <= VIP; scope++) {
 		cr_assert_eq(xlb_guard__read(&h_lab.m, scope, &g), 0);
 		memset(g.acl, 0, sizeof(g.acl));
+		g.nr_active = 0;
 		cr_assert_eq(xlb_guard__write(&h_lab.m, scope, &g), 0);
 	}
 	expect("counts lost: lists skipped", H_FAM6, fam6.out, H_VIP6, CLIENT_PORT, true);
@@ -553,6 +567,7 @@ Test(acl, recount)
 	cr_assert_eq(err, 0, "recount: %d", err);
 	guard_counts(VIP, H_FAM6, 0, 1);
 	guard_counts(XLB_SCOPE_GLOBAL, H_FAM6, 1, 0);
+	nr_active(2);
 	expect("recounted: allow list back", H_FAM6, fam6.out, H_VIP6, CLIENT_PORT + 1, false);
 	expect("recounted: deny back", H_FAM6, fam6.in_wide, H_VIP6, CLIENT_PORT, false);
 }
