@@ -29,13 +29,29 @@ struct rule_list {
 
 #define RULE_LIST_MIN 64
 
-/* The trie and key of r's list and prefix; validates r (but not action). */
+/* A valid list and prefix (the action aside). */
+static bool rule__where_valid(const struct xlb_acl_rule *r)
+{
+	return r->scope < XLB_MAX_VIPS && xlb_family__bits(r->family) &&
+	       r->plen <= xlb_family__bits(r->family) &&
+	       xlb_prefix__is_clean(r->family, &r->addr, r->plen);
+}
+
+static bool action__valid(__u8 action)
+{
+	return action == XLB_ACL_DENY || action == XLB_ACL_ALLOW;
+}
+
+int xlb_acl_rule__check(const struct xlb_acl_rule *r)
+{
+	return rule__where_valid(r) && action__valid(r->action) ? 0 : -EINVAL;
+}
+
+/* The trie and key of r's list and prefix; validates them (not action). */
 static int rule__key(const struct xlb_maps *m, const struct xlb_acl_rule *r, union acl_key *k,
 		     int *fd)
 {
-	if (r->scope >= XLB_MAX_VIPS || !xlb_family__bits(r->family) ||
-	    r->plen > xlb_family__bits(r->family) ||
-	    !xlb_prefix__is_clean(r->family, &r->addr, r->plen))
+	if (!rule__where_valid(r))
 		return -EINVAL;
 	memset(k, 0, sizeof(*k));
 	if (r->family == XLB_AF_INET) {
@@ -50,11 +66,6 @@ static int rule__key(const struct xlb_maps *m, const struct xlb_acl_rule *r, uni
 		*fd = m->acl6;
 	}
 	return 0;
-}
-
-static bool action__valid(__u8 action)
-{
-	return action == XLB_ACL_DENY || action == XLB_ACL_ALLOW;
 }
 
 /* The count of action in the list of r's scope and family. */

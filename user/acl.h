@@ -20,6 +20,9 @@ struct xlb_acl_rule {
 	struct xlb_addr addr; /* the prefix; no bits set past plen */
 };
 
+/* 0 if r could be added (scope, family, length, action, no host bits), else
+ * -EINVAL; writes nothing, so a batch can be checked whole first. */
+int xlb_acl_rule__check(const struct xlb_acl_rule *r);
 /* Adds r, or changes the action of the same prefix in the same list.
  * -EINVAL: bad scope, family, length or action, or host bits set. */
 int xlb_acl__add(const struct xlb_maps *m, const struct xlb_acl_rule *r);

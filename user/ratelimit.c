@@ -66,6 +66,13 @@ static int conf__make(const struct xlb_ratelimit *rl, struct xlb_rl_conf *c)
 	return 0;
 }
 
+int xlb_ratelimit__check(const struct xlb_ratelimit *rl)
+{
+	struct xlb_rl_conf c;
+
+	return conf__make(rl, &c);
+}
+
 int xlb_ratelimit__set(const struct xlb_maps *m, __u32 scope, const struct xlb_ratelimit *rl)
 {
 	struct xlb_guard g;

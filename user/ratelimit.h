@@ -30,6 +30,9 @@ struct xlb_ratelimit {
 /* No limits, default prefix lengths. */
 void xlb_ratelimit__init(struct xlb_ratelimit *rl);
 
+/* 0 if rl is a valid setting, else -EINVAL; writes nothing, so a batch
+ * can be checked whole first. */
+int xlb_ratelimit__check(const struct xlb_ratelimit *rl);
 /* Sets the setting of scope (XLB_SCOPE_GLOBAL or a VIP id); a VIP's setting
  * replaces the global one for that VIP, with buckets of its own, and one
  * with both rates 0 exempts the VIP. -EINVAL for a bad value. */

@@ -479,7 +479,10 @@ Test(acl, invalid_rules)
 	struct xlb_acl_rule r;
 
 	lab(H_FAM4);
+	rule(&r, XLB_SCOPE_GLOBAL, XLB_ACL_DENY, "198.18.77.0", 24);
+	cr_assert_eq(xlb_acl_rule__check(&r), 0, "a valid rule");
 	rule(&r, XLB_SCOPE_GLOBAL, XLB_ACL_DENY, "198.18.77.5", 24);
+	cr_assert_eq(xlb_acl_rule__check(&r), -EINVAL, "check: host bits set");
 	cr_assert_eq(xlb_acl__add(&h_lab.m, &r), -EINVAL, "host bits set");
 	rule(&r, XLB_SCOPE_GLOBAL, XLB_ACL_DENY, "198.18.77.0", 33);
 	cr_assert_eq(xlb_acl__add(&h_lab.m, &r), -EINVAL, "IPv4 /33");
@@ -488,6 +491,7 @@ Test(acl, invalid_rules)
 	rule(&r, XLB_MAX_VIPS, XLB_ACL_DENY, "198.18.77.0", 24);
 	cr_assert_eq(xlb_acl__add(&h_lab.m, &r), -EINVAL, "scope past the VIPs");
 	rule(&r, VIP, XLB_ACL_NONE, "198.18.77.0", 24);
+	cr_assert_eq(xlb_acl_rule__check(&r), -EINVAL, "check: no action");
 	cr_assert_eq(xlb_acl__add(&h_lab.m, &r), -EINVAL, "no action");
 	rule(&r, VIP, XLB_ACL_DENY, "198.18.77.0", 24);
 	cr_assert_eq(xlb_acl__del(&h_lab.m, &r), -ENOENT, "delete of a missing entry");

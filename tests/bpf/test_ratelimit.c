@@ -513,7 +513,9 @@ Test(ratelimit, settings)
 			  g.rl.mask6.a[1] == htonl(0xffffff00u) && g.rl.mask6.a[2] == 0,
 		  "derived flows interval or masks wrong");
 
+	cr_assert_eq(xlb_ratelimit__check(&rl), 0, "a valid setting");
 	rl.pps_burst = 0;
+	cr_assert_eq(xlb_ratelimit__check(&rl), -EINVAL, "check: burst 0 with a rate");
 	cr_assert_eq(xlb_ratelimit__set(&h_lab.m, VIP, &rl), -EINVAL, "burst 0 with a rate");
 	rl.pps_burst = 1;
 	rl.pps = 0;
