@@ -95,7 +95,7 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(TEST_BINS) $(TOOLS)
+	$(Q)$(MAKE) --no-print-directory all $(TEST_BINS) $(TOOLS) $(PREV_BPF_OBJ)
 	$(Q)./tests/run.sh
 
 demo: deps
@@ -110,3 +110,12 @@ format-check:
 
 clean:
 	rm -rf $(BUILD)
+
+# An earlier build of the forwarding program for the upgrade test: the same
+# source with other code generation (-mcpu=v2; the default is v1), so its tag
+# differs from the current one.
+PREV_BPF_OBJ := $(BUILD)/tests/e2e/xlb-prev.bpf.o
+$(PREV_BPF_OBJ): bpf/xlb.bpf.c $(BPF_HDRS)
+	@mkdir -p $(@D)
+	@echo "  BPF     $@"
+	$(Q)$(CLANG) $(BPF_CFLAGS) -mcpu=v2 -c $< -o $@

@@ -308,4 +308,38 @@ test_only_detach_removes_the_program() {
 	check_serving
 }
 
+PREV_OBJ=$BUILD/tests/e2e/xlb-prev.bpf.o # the same source, other code generation
+PREV_TOOL=$BUILD/tests/e2e/xlb-prev
+
+# An older build on the device, sharing the pinned maps (what an earlier
+# xlbd leaves behind): a new xlbd replaces it in one step (XDP_FLAGS_REPLACE)
+# under a stream and losing nothing; the same build started again adopts.
+test_upgrade_replaces_an_older_build_atomically() {
+	local cur old new lines before=$E2E_TMP/up.before out=$E2E_TMP/up.stream held=$E2E_TMP/up.held
+	reset_config
+	cur=$(prog_id)
+	stop_xlbd TERM
+	old=$(lb "$PREV_TOOL" "$PREV_OBJ" "$NAME" lb-c) || fail "the older build did not install"
+	assert_eq "$(prog_id)" "$old" "program after installing the older build:"
+	[ "$old" != "$cur" ] || fail "the older build kept program id $cur"
+	check_serving
+	hold_open "$held" "$HELD"
+	snapshot "$before"
+	lines=$(log_lines)
+	stream_start "$out" "$SHORT_PACKETS"
+	sleep 1
+	start_xlbd --config "$BASELINE"
+	logged_since "$lines" "replaced the running program (upgrade)"
+	new=$(prog_id)
+	[ -n "$new" ] && [ "$new" != "$old" ] || fail "program id after the upgrade: '$new' (older build $old)"
+	check_stream "$before" "$out" "$SHORT_PACKETS"
+	hold_release "$held"
+	assert_eq "$(awk '$2 != $3' "$held/result")" "" "held connections that changed backend:"
+	lines=$(log_lines)
+	stop_xlbd KILL
+	start_xlbd --config "$BASELINE"
+	logged_since "$lines" "adopted the running program"
+	assert_eq "$(prog_id)" "$new" "program id after restarting the same build:"
+}
+
 run_tests "$@"
