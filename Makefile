@@ -15,7 +15,7 @@ WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 CFLAGS  ?= -O2 -g
 CFLAGS  += $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -isystem $(BUILD) \
 	-DXLB_VERSION='"$(VERSION)"'
-LDLIBS  := -lbpf -lelf -lz -lmnl -lcurl -lmicrohttpd
+LDLIBS  := -lbpf -lelf -lz -lmnl -lcurl -lmicrohttpd -lsystemd
 
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Iinclude -Ibpf -I/usr/include/$(MULTIARCH)

@@ -9,6 +9,8 @@ libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev linux-libc-dev
 libmnl-dev libcurl4-openssl-dev libmicrohttpd-dev libcriterion-dev
 iproute2 ethtool nftables curl python3 netcat-openbsd socat procps
 openssl python3-grpcio jq
+libsystemd-dev systemd man-db groff-base
+debhelper dpkg-dev lintian
 "
 
 missing=""

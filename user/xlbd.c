@@ -13,6 +13,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "notify.h"
 
 #ifndef XLB_VERSION
 #define XLB_VERSION "unknown"
@@ -174,8 +175,13 @@ int main(int argc, char **argv)
 	err = xlbd__init(&d, &o);
 	if (!err)
 		err = xlbd__start(&d);
+	/* READY only now: attached (or adopted) and configured, socket open */
+	if (!err)
+		err = notify__ready();
 	if (!err)
 		err = xlbd__run(&d);
+	if (!err)
+		err = notify__stopping();
 	xlbd__fini(&d);
 	return err ? EXIT_FAILURE : EXIT_SUCCESS;
 }
