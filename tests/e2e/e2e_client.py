@@ -8,6 +8,10 @@ talking to backend_echo.py through a VIP. Every wait is bounded.
   e2e_client.py udp-ask ADDR PORT N
       N datagrams, each from a new socket (a new flow): prints the backend
       that answered each ("ERROR" when none did).
+  e2e_client.py tcp-from ADDR PORT SPORT...
+      One new TCP connection from each source port SPORT, in turn: prints
+      "SPORT BACKEND" (BACKEND "ERROR" when none greeted it). Each ends with
+      a reset (no TIME_WAIT), so the same ports can connect again at once.
   e2e_client.py hold ADDR PORT N DIR WAIT
       Opens N TCP connections and writes DIR/ready ("SPORT BACKEND" per
       connection); waits up to WAIT seconds for DIR/go to exist; then sends a
@@ -19,8 +23,10 @@ talking to backend_echo.py through a VIP. Every wait is bounded.
       count distinct datagrams across streams. Prints "sent N" and the
       flows' source ports ("flow PORT").
 """
+import errno
 import os
 import socket
+import struct
 import sys
 import time
 
@@ -29,6 +35,8 @@ RECV_BYTES = 4096
 POLL_SECONDS = 0.05
 PACE_BATCH = 10  # datagrams sent between two clock checks
 STREAM_SLACK = 5.0  # seconds a stream may run late before it gives up
+BIND_TRIES = 40  # a port still closing is busy for a moment
+BIND_RETRY_SECONDS = 0.05
 
 
 def family_of(addr):
@@ -59,6 +67,33 @@ def tcp_ask(addr, port, n):
                 print(read_line(s).split()[0])
         except (OSError, EOFError):
             print("ERROR")
+
+
+def connect_from(addr, port, sport):
+    for _ in range(BIND_TRIES):
+        s = socket.socket(family_of(addr), socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.settimeout(IO_SECONDS)
+        try:
+            s.bind(("::" if ":" in addr else "0.0.0.0", sport))
+            s.connect((addr, port))
+            return s
+        except OSError as e:
+            s.close()
+            if e.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL):
+                raise
+            time.sleep(BIND_RETRY_SECONDS)
+    raise OSError(errno.EADDRINUSE, f"source port {sport} stayed busy")
+
+
+def tcp_from(addr, port, sports):
+    for sport in sports:
+        try:
+            with connect_from(addr, port, sport) as s:
+                print(sport, read_line(s).split()[0])
+        except (OSError, EOFError):
+            print(sport, "ERROR")
 
 
 def udp_ask(addr, port, n):
@@ -146,6 +181,8 @@ def main():
     a = sys.argv[1:]
     if len(a) >= 4 and a[0] in ("tcp-ask", "udp-ask"):
         (tcp_ask if a[0] == "tcp-ask" else udp_ask)(a[1], int(a[2]), int(a[3]))
+    elif len(a) >= 4 and a[0] == "tcp-from":
+        tcp_from(a[1], int(a[2]), [int(p) for p in a[3:]])
     elif len(a) == 6 and a[0] == "hold":
         hold(a[1], int(a[2]), int(a[3]), a[4], float(a[5]))
     elif len(a) == 6 and a[0] == "udp-stream":

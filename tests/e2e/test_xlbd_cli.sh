@@ -16,6 +16,7 @@ P=xlbt-cli-$$
 
 SPREAD=60 # new connections per spread check: each backend gets ~20
 HELD=24   # connections held open across a change: each backend holds ~8
+REUSED_PORT0=46000 # source ports test_..._reused_port connects from
 LARGE_BATCH=4000 # lines: ~400 KB of requests, several 64 KiB records (XLB_CTL_RECORD_MAX)
 
 suite_setup() { xlb_lab_up; }
@@ -103,6 +104,27 @@ test_drained_backend_keeps_established_connections() {
 	assert_eq "$moved" "" "held connections that lost their backend across the drain:"
 	assert_gt "$(awk -v x="$x" '$3 == x' "$dir/result" | wc -l)" 0 \
 		"held connections still answered by drained $x:"
+}
+
+# A new connection is new even when its 4-tuple was seen before: a client
+# that reuses a source port (every client does, sooner or later) must not be
+# sent to a drained backend because a closed connection's flow entry is
+# still in the flow table.
+test_drained_backend_gets_no_new_connection_on_a_reused_port() {
+	local ports x before after
+	reset_config
+	ports=$(seq "$REUSED_PORT0" $((REUSED_PORT0 + HELD - 1)))
+	# shellcheck disable=SC2086
+	before=$(client timeout "$ASK_SECONDS" "$PYTHON" "$CLIENT_PY" tcp-from "$VIP4" "$ECHO_PORT" $ports)
+	# shellcheck disable=SC2086
+	after=$(client timeout "$ASK_SECONDS" "$PYTHON" "$CLIENT_PY" tcp-from "$VIP4" "$ECHO_PORT" $ports)
+	assert_eq "$after" "$before" "the same source ports, again, before any change:"
+	x=$(awk '{ print $2 }' <<<"$before" | sort | uniq -c | sort -rn | awk 'NR == 1 { print $2 }')
+	ctl backend set vip "$VIP4:$ECHO_PORT/tcp" addr "$(be_addr "$x")" drain
+	# shellcheck disable=SC2086
+	after=$(client timeout "$ASK_SECONDS" "$PYTHON" "$CLIENT_PY" tcp-from "$VIP4" "$ECHO_PORT" $ports)
+	assert_eq "$(awk -v x="$x" '$2 == x || $2 == "ERROR"' <<<"$after" | wc -l)" 0 \
+		"new connections (reused source ports) sent to drained $x or failed: $(tr '\n' ' ' <<<"$after")"
 }
 
 # Removing a backend breaks its own connections only: the others, held open
