@@ -24,6 +24,9 @@ BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 BPF_HDRS  := $(wildcard bpf/*.h) $(wildcard include/xlb/*.h)
+# bench/*.bpf.c: the benchmark's own BPF programs, into $(BUILD)/bench/.
+BENCH_BPF_SRCS  := $(wildcard bench/*.bpf.c)
+BENCH_BPF_SKELS := $(patsubst bench/%.bpf.c,$(BUILD)/bench/%.skel.h,$(BENCH_BPF_SRCS))
 
 # user/: every file but the programs' mains is library code.
 PROG_MAINS := user/xlbd.c user/xlbctl.c user/xlb-decap.c
@@ -47,8 +50,9 @@ $(foreach d,$(TEST_DIRS),$(eval $(call suite_rules,$(d))))
 TEST_BINS := $(foreach d,$(TEST_DIRS),$($(d)_SUITES))
 
 # Helper programs used by shell tests and benchmarks (tests/e2e/*.c, bench/*.c).
-TOOL_SRCS := $(wildcard tests/e2e/*.c) $(wildcard bench/*.c)
+TOOL_SRCS := $(wildcard tests/e2e/*.c) $(filter-out %.bpf.c,$(wildcard bench/*.c))
 TOOLS := $(patsubst %.c,$(BUILD)/%,$(TOOL_SRCS))
+BENCH_TOOLS := $(filter $(BUILD)/bench/%,$(TOOLS))
 
 ifeq ($(V),1)
 Q :=
@@ -71,6 +75,15 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	@echo "  SKEL    $@"
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
 
+$(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(BPF_HDRS)
+	@mkdir -p $(@D)
+	@echo "  BPF     $@"
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
+	@echo "  SKEL    $@"
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
+
 $(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(BPF_SKELS)
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
@@ -89,7 +102,7 @@ $(BUILD)/tests/e2e/%: tests/e2e/%.c $(LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-$(BUILD)/bench/%: bench/%.c $(LIB)
+$(BUILD)/bench/%: bench/%.c $(LIB) $(BPF_SKELS) $(BENCH_BPF_SKELS) $(wildcard bench/*.h)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
@@ -101,6 +114,11 @@ test: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all $(TOOLS)
 	$(Q)./scripts/demo.sh
+
+# Benchmarks (never part of `make test`): writes BENCHMARKS.md.
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_TOOLS)
+	$(Q)BUILD=$(BUILD) ./bench/run.sh
 
 FORMAT_SRCS = $(shell find bpf include user tests bench -name '*.[ch]' 2>/dev/null)
 format:
@@ -119,3 +137,70 @@ $(PREV_BPF_OBJ): bpf/xlb.bpf.c $(BPF_HDRS)
 	@mkdir -p $(@D)
 	@echo "  BPF     $@"
 	$(Q)$(CLANG) $(BPF_CFLAGS) -mcpu=v2 -c $< -o $@
+
+# Installation. PREFIX and DESTDIR as usual; the units are rewritten to name
+# the installed binaries. The BPF objects go to XLBLIBDIR for inspection
+# (bpftool, llvm-objdump): the programs load the copies their skeletons embed.
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+XLBLIBDIR  ?= $(PREFIX)/lib/xlb
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/xlb
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+INSTALL    ?= install
+
+INST_PROGS := $(notdir $(PROGS))
+INST_BPF   := $(notdir $(BPF_OBJS))
+INST_UNITS := $(notdir $(wildcard deploy/systemd/*.service))
+INST_MAN5  := $(notdir $(wildcard docs/man/*.5))
+INST_MAN8  := $(notdir $(wildcard docs/man/*.8))
+INST_DOCS  := README.md $(wildcard docs/*.md)
+# deploy/ example -> its name under $(SYSCONFDIR)/xlb/
+INST_EXAMPLES := xlb.conf:xlb.conf.example xlb-decap.env:decap.env.example
+
+.PHONY: install uninstall deb
+install: all
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(XLBLIBDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/xlb
+	$(INSTALL) -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 0644 $(BPF_OBJS) $(DESTDIR)$(XLBLIBDIR)/
+	$(foreach u,$(INST_UNITS),sed -e 's|/usr/sbin/|$(SBINDIR)/|g' \
+		-e 's|/usr/share/doc/xlb|$(DOCDIR)|g' deploy/systemd/$(u) \
+		>$(DESTDIR)$(UNITDIR)/$(u) && chmod 0644 $(DESTDIR)$(UNITDIR)/$(u) &&) true
+	$(INSTALL) -m 0644 $(addprefix docs/man/,$(INST_MAN5)) $(DESTDIR)$(MANDIR)/man5/
+	$(INSTALL) -m 0644 $(addprefix docs/man/,$(INST_MAN8)) $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -m 0644 $(INST_DOCS) $(DESTDIR)$(DOCDIR)/
+	$(foreach e,$(INST_EXAMPLES),$(INSTALL) -m 0644 deploy/$(word 1,$(subst :, ,$(e))) \
+		$(DESTDIR)$(SYSCONFDIR)/xlb/$(word 2,$(subst :, ,$(e))) &&) true
+
+# Removes what install put there; the directories only if left empty (an
+# operator's /etc/xlb/*.conf stays).
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(INST_PROGS)) \
+		$(addprefix $(DESTDIR)$(XLBLIBDIR)/,$(INST_BPF)) \
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(INST_UNITS)) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(INST_MAN5)) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(INST_MAN8)) \
+		$(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(INST_DOCS))) \
+		$(foreach e,$(INST_EXAMPLES),$(DESTDIR)$(SYSCONFDIR)/xlb/$(word 2,$(subst :, ,$(e))))
+	for d in $(DESTDIR)$(XLBLIBDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/xlb; do \
+		[ ! -d $$d ] || rmdir --ignore-fail-on-non-empty $$d; done
+
+# The Debian package, built by dpkg-buildpackage from a copy of the tree
+# (tracked and new files) in $(BUILD)/deb/src: the .deb and .changes land
+# in $(BUILD)/deb/, then lintian checks them (fails on errors). The copy
+# builds with its own defaults: none of this make's variables reach it.
+DEB_DIR := $(BUILD)/deb
+deb:
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z --cached --others --exclude-standard | \
+			tar --null -T - --ignore-failed-read -cf - 2>/dev/null; \
+	else \
+		tar --exclude=./build --exclude='./$(BUILD)' -cf - .; \
+	fi | tar -C $(DEB_DIR)/src -xf -
+	cd $(DEB_DIR)/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD \
+		dpkg-buildpackage -b -us -uc
+	lintian --fail-on error $(DEB_DIR)/*.changes

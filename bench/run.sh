@@ -1,0 +1,85 @@
+#!/bin/bash
+# `make bench`: runs every benchmark once, prints the results and writes them
+# into BENCHMARKS.md between its "bench:begin" and "bench:end" markers (the
+# rest of that file is prose kept by hand). Never part of `make test`.
+#
+#   BUILD=build bench/run.sh
+#
+# Settings (environment):
+#   BENCH_PACKETS  repetitions per run of each XDP path   [1000000]
+#   BENCH_RUNS     runs per path (the median is reported) [5]
+#   BENCH_OUT      the file written                       [BENCHMARKS.md]
+#   BENCH_TIMEOUT  seconds each tool may take             [240]
+# The XDP measurements run in a network namespace the tool makes for itself
+# (unshare), which goes away with it: nothing is left behind.
+set -Eeuo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+BENCH_PACKETS=${BENCH_PACKETS:-1000000}
+BENCH_RUNS=${BENCH_RUNS:-5}
+BENCH_OUT=${BENCH_OUT:-$ROOT/BENCHMARKS.md}
+BENCH_TIMEOUT=${BENCH_TIMEOUT:-240}
+BEGIN='<!-- bench:begin -->'
+END='<!-- bench:end -->'
+
+die() {
+	echo "bench/run.sh: $*" >&2
+	exit 1
+}
+
+[ "$(id -u)" -eq 0 ] || die "run as root (BPF_PROG_TEST_RUN, network namespaces)"
+for t in xdp_cost maglev_cost; do
+	[ -x "$BUILD/bench/$t" ] || die "missing $BUILD/bench/$t (make bench builds it)"
+done
+
+tmp=$(mktemp -d /tmp/xlb-bench.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+machine() {
+	local cpu
+	cpu=$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)
+	echo "Machine: ${cpu:-unknown CPU}, $(nproc) CPUs, kernel $(uname -r)," \
+		"load average at start $(cut -d' ' -f1-3 /proc/loadavg)."
+	echo "Build: $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)," \
+		"$(date -u +%Y-%m-%d) UTC."
+}
+
+start=$(date +%s)
+{
+	echo "$BEGIN"
+	echo
+	machine
+	echo
+	echo "### Per-packet cost of the XDP program"
+	echo
+	echo "BPF_PROG_TEST_RUN through the restoring wrapper, the kernel's own \`duration\`;" \
+		"median of $BENCH_RUNS runs of $BENCH_PACKETS packets, the paths' runs interleaved." \
+		"Every run checked through xlb's verdict counters (all packets on the path shown)."
+	echo
+	timeout "$BENCH_TIMEOUT" "$BUILD/bench/xdp_cost" -n "$BENCH_PACKETS" -r "$BENCH_RUNS" ||
+		echo "(xdp_cost failed: exit $?)"
+	echo
+	echo "### Control plane"
+	echo
+	echo "CPU time of the building thread (CLOCK_THREAD_CPUTIME_ID), median of 21."
+	echo
+	timeout "$BENCH_TIMEOUT" "$BUILD/bench/maglev_cost" || echo "(maglev_cost failed: exit $?)"
+	echo
+	echo "$END"
+} >"$tmp/block"
+
+cat "$tmp/block"
+if [ -f "$BENCH_OUT" ] && grep -qF "$BEGIN" "$BENCH_OUT" && grep -qF "$END" "$BENCH_OUT"; then
+	# Replace the old block, keep the prose around it.
+	awk -v b="$BEGIN" -v e="$END" -v f="$tmp/block" '
+		$0 == b { while ((getline l < f) > 0) print l; skip = 1; next }
+		$0 == e { skip = 0; next }
+		!skip' "$BENCH_OUT" >"$tmp/out"
+	cp "$tmp/out" "$BENCH_OUT"
+else
+	cat "$tmp/block" >>"$BENCH_OUT"
+fi
+echo
+echo "bench/run.sh: wrote $BENCH_OUT in $(($(date +%s) - start)) s"
