@@ -79,6 +79,7 @@ struct xlb_pkt {
 	__u8 df;       /* IPv4 don't-fragment bit */
 	__u8 new_flow; /* a flow entry was written for this packet */
 	__u8 flow;     /* enum xlb_flow_state */
+	__u8 syn;      /* TCP SYN without ACK: a connection being opened */
 	/* vip: the destination address's entry, then the VIP matched */
 	struct xlb_vip_addr *va;
 	struct xlb_vip vip;

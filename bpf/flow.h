@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The flow table and backend choice. A flow keeps its backend while the
- * backend's generation matches and it is active or draining; otherwise (or
+ * backend's generation matches and it is active, or draining (but for a new
+ * SYN on the same tuple); otherwise (or
  * for a new flow) the Maglev ring chooses an active backend and the flow
  * table remembers it, unless this CPU's insert budget is spent. Fragments
  * skip the table (no ports); ICMP errors read it but never write it.
@@ -36,8 +37,10 @@ static __always_inline void xlb_flow_lookup(struct xlb_pkt *pkt)
 		return;
 	}
 	be = xlb_backend_get(f->backend_id);
+	/* A SYN on a draining backend's entry is a new connection reusing an
+	 * old tuple: it must not follow the entry to the drained backend. */
 	if (be && be->generation == f->generation &&
-	    (be->state == XLB_BE_ACTIVE || be->state == XLB_BE_DRAINING)) {
+	    (be->state == XLB_BE_ACTIVE || (be->state == XLB_BE_DRAINING && !pkt->syn))) {
 		pkt->flow = XLB_FLOW_HIT;
 		pkt->backend_id = f->backend_id;
 		pkt->be = be;

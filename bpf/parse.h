@@ -222,6 +222,7 @@ static __always_inline int xlb_parse_l4_hdr(struct xlb_pkt *pkt, void *pos)
 		len = th->doff * XLB_WORD_BYTES;
 		pkt->key.sport = th->source;
 		pkt->key.dport = th->dest;
+		pkt->syn = th->syn && !th->ack;
 	} else if (pkt->proto == IPPROTO_UDP) {
 		struct udphdr *uh = pos;
 
@@ -254,6 +255,7 @@ static __always_inline int xlb_parse_l4(struct xlb_pkt *pkt)
 
 	__builtin_memset(&pkt->key, 0, sizeof(pkt->key));
 	pkt->new_flow = 0;
+	pkt->syn = 0;
 	pkt->flow = XLB_FLOW_NONE;
 	if (pkt->family == XLB_AF_INET)
 		ret = xlb_parse_ipv4(pkt, &pos);

@@ -15,7 +15,6 @@
 #define PKT_IP6_VERSION		   6
 #define PKT_IP_ID		   0x1234
 #define PKT_TCP_SEQ		   1
-#define PKT_TCP_SYN		   0x02
 #define PKT_TCP_WINDOW		   65535
 #define PKT_TCP_DOFF_DEFAULT	   5
 #define PKT_TCP_DOFF_SHIFT	   4
@@ -211,7 +210,7 @@ static size_t build_l4(__u8 *b, const struct pkt_spec *s)
 		put32(b + TCP_SEQ, PKT_TCP_SEQ);
 		b[TCP_DOFF] = (s->tcp_doff ? s->tcp_doff : PKT_TCP_DOFF_DEFAULT)
 			      << PKT_TCP_DOFF_SHIFT;
-		b[TCP_FLAGS] = PKT_TCP_SYN;
+		b[TCP_FLAGS] = s->tcp_flags ? s->tcp_flags : PKT_TCP_SYN;
 		put16(b + TCP_WINDOW, PKT_TCP_WINDOW);
 	} else if (hl == PKT_UDP_HLEN && s->proto == IPPROTO_UDP) {
 		put16(b + L4_SPORT, s->sport);

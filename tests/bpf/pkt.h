@@ -31,6 +31,8 @@
 #define PKT_IP_DF	    0x4000
 #define PKT_IP_MF	    0x2000
 #define PKT_FLOW_LABEL_MASK 0xfffffu
+#define PKT_TCP_SYN	    0x02
+#define PKT_TCP_ACK	    0x10
 
 enum pkt_flags {
 	PKT_DF = 1 << 0, /* IPv4 don't fragment */
@@ -63,6 +65,7 @@ struct pkt_spec {
 	__u8 ext[PKT_MAX_EXT]; /* IPv6 extension headers, in order */
 	__u8 nr_ext;
 	__u8 tcp_doff;	     /* 0 = 5 */
+	__u8 tcp_flags;	     /* 0 = PKT_TCP_SYN */
 	size_t payload_len;  /* bytes after the L4 header */
 	const __u8 *payload; /* NULL: a counting pattern */
 };

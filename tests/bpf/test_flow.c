@@ -232,6 +232,7 @@ static void draining(const struct h_fam *f)
 	flow_spec(&old_flow, f, CLIENT_PORT);
 	flow_spec(&new_flow, f, OTHER_PORT);
 	expect_at("established", f, &old_flow, BE1, fwd_new);
+	old_flow.tcp_flags = PKT_TCP_ACK;
 	h_backend(BE1, f->be_a[0], XLB_BE_DRAINING, H_GEN);
 	expect_at("draining", f, &old_flow, BE1, fwd_hit);
 	expect_no_backend("new flow to a draining backend", f, &new_flow, XLB_STAT_EV_NEW_FLOW);
@@ -248,6 +249,38 @@ Test(flow, draining_v4)
 Test(flow, draining_v6)
 {
 	draining(H_FAM6);
+}
+
+/* A new connection (SYN) reusing the tuple of a flow on a draining backend
+ * goes through the ring; the old flow's other segments would have stayed. */
+static void draining_syn_reuse(const struct h_fam *f)
+{
+	struct pkt_spec s;
+
+	backends(f, 2);
+	h_vip(f->vip, PORT_HTTP, IPPROTO_TCP, VIP, XLB_MODE_IPIP);
+	h_ring_fill(VIP, BE1);
+	flow_spec(&s, f, CLIENT_PORT);
+	expect_at("established", f, &s, BE1, fwd_new);
+	h_backend(BE1, f->be_a[0], XLB_BE_DRAINING, H_GEN);
+	h_ring_fill(VIP, BE2);
+	s.tcp_flags = PKT_TCP_ACK;
+	expect_at("segment of the drained flow", f, &s, BE1, fwd_hit);
+	s.tcp_flags = PKT_TCP_SYN;
+	expect_at("SYN reusing the tuple", f, &s, BE2, fwd_resched);
+	expect_entry(f, &s, BE2, H_GEN);
+	s.tcp_flags = PKT_TCP_ACK;
+	expect_at("the new connection", f, &s, BE2, fwd_hit);
+}
+
+Test(flow, draining_syn_reuse_v4)
+{
+	draining_syn_reuse(H_FAM4);
+}
+
+Test(flow, draining_syn_reuse_v6)
+{
+	draining_syn_reuse(H_FAM6);
 }
 
 /* A flow whose backend goes down while the ring still names it. */
