@@ -11,6 +11,7 @@ iproute2 ethtool nftables curl python3 netcat-openbsd socat procps
 openssl python3-grpcio jq
 libsystemd-dev systemd man-db groff-base
 debhelper dpkg-dev lintian
+bird2
 "
 
 missing=""
