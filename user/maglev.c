@@ -34,6 +34,8 @@
 #define BYTE_BITS	   8
 #define WORD_BYTES	   4
 #define ADDR_WORDS	   4
+#define TAKEN_BITS	   64 /* slots per word of the taken-slot bitmap */
+#define TAKEN_WORDS	   ((MAGLEV_M + TAKEN_BITS - 1) / TAKEN_BITS)
 
 /* One backend in the ring's build. */
 struct maglev_state {
@@ -150,26 +152,57 @@ static void heap_sift_down(const struct maglev_state *s, __u32 *heap, size_t n, 
 	}
 }
 
+/* Claims the next free slot of b's permutation. taken mirrors the ring in
+ * an 8 KiB bitmap that stays in L1, where the ring is 256 KiB. */
+static void claim_slot(struct maglev_state *b, __u64 *taken, __u32 *ring)
+{
+	/* M is prime, so the permutation reaches every slot, and a free one
+	 * exists while the ring is not full. */
+	while (taken[b->cursor / TAKEN_BITS] & (1ull << (b->cursor % TAKEN_BITS))) {
+		b->cursor += b->skip;
+		if (b->cursor >= MAGLEV_M)
+			b->cursor -= MAGLEV_M;
+	}
+	taken[b->cursor / TAKEN_BITS] |= 1ull << (b->cursor % TAKEN_BITS);
+	ring[b->cursor] = b->id;
+	b->claimed++;
+}
+
+static int weights_equal(const struct maglev_state *s, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++) {
+		if (s[i].weight != s[0].weight)
+			return 0;
+	}
+	return 1;
+}
+
 static void fill_ring(struct maglev_state *s, __u32 *heap, size_t n, __u32 *ring)
 {
+	__u64 taken[TAKEN_WORDS];
 	size_t filled, i;
 
+	memset(taken, 0, sizeof(taken));
+	/* Equal weights: the turn order is plain round robin in index order
+	 * (every tie broken by index): the same ring without the heap, which
+	 * is two thirds of a weighted build's time (100 backends: 4.6 ms
+	 * before, 1.8 ms after; BENCHMARKS.md). */
+	if (weights_equal(s, n)) {
+		for (filled = 0, i = 0; filled < MAGLEV_M; filled++) {
+			claim_slot(&s[i], taken, ring);
+			if (++i == n)
+				i = 0;
+		}
+		return;
+	}
 	/* With unequal weights the index order is not the turn order. */
 	for (i = n; i-- > 0;)
 		heap_sift_down(s, heap, n, i);
 
 	for (filled = 0; filled < MAGLEV_M; filled++) {
-		struct maglev_state *b = &s[heap[0]];
-
-		/* M is prime, so the permutation reaches every slot and a
-		 * free one exists while filled < M. */
-		while (ring[b->cursor]) {
-			b->cursor += b->skip;
-			if (b->cursor >= MAGLEV_M)
-				b->cursor -= MAGLEV_M;
-		}
-		ring[b->cursor] = b->id;
-		b->claimed++;
+		claim_slot(&s[heap[0]], taken, ring);
 		heap_sift_down(s, heap, n, 0);
 	}
 }
