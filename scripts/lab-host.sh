@@ -9,8 +9,8 @@
 #                                          forwarding on, no reverse-path filter
 #   scripts/lab-host.sh lb-back DEV I      the lb's side of backend I's link
 #   scripts/lab-host.sh backend DEV I [NAME]
-#                                          backend I: addresses, MTU, default
-#                                          route via the lb, VIPs on lo
+#                                          backend I: addresses, MTU, routes
+#                                          via the lb, VIPs on lo
 #                                          (xlb-decap prepare), decap on DEV
 #                                          (xlb-decap attach, pins named NAME)
 #   scripts/lab-host.sh xlb-conf N         prints xlb's configuration for N
@@ -31,6 +31,8 @@
 #   LAB_LB_SRC6   same for IPv6                            [2001:2::f0/124]
 #   LAB_MTU       lb<->backend MTU: 1500 + IPv6 encap overhead [1540]
 #   LAB_DECAP_MODE native or skb                           [native]
+#   LAB_BE_ROUTE4, LAB_BE_ROUTE6  what a backend routes via the lb: its
+#                 replies to the clients            [default, default]
 #   XLB_DECAP     the xlb-decap binary                     [xlb-decap]
 #
 # Sourced (by lab.sh), it only defines the lab_* functions; each takes first
@@ -46,6 +48,8 @@ LAB_LB_SRC4=${LAB_LB_SRC4:-198.18.0.240/28}
 LAB_LB_SRC6=${LAB_LB_SRC6:-2001:2::f0/124}
 LAB_MTU=${LAB_MTU:-1540}
 LAB_DECAP_MODE=${LAB_DECAP_MODE:-native}
+LAB_BE_ROUTE4=${LAB_BE_ROUTE4:-default}
+LAB_BE_ROUTE6=${LAB_BE_ROUTE6:-default}
 XLB_DECAP=${XLB_DECAP:-xlb-decap}
 
 LAB_CLIENT4=198.18.0.1
@@ -108,8 +112,8 @@ lab_backend() {
 	$run ip link set "$dev" mtu "$LAB_MTU"
 	$run ip addr add "$n4.1/24" dev "$dev"
 	$run ip addr add "$n6::1/64" dev "$dev" nodad
-	$run ip route add default via "$n4.254"
-	$run ip -6 route add default via "$n6::fe"
+	$run ip route add "$LAB_BE_ROUTE4" via "$n4.254"
+	$run ip -6 route add "$LAB_BE_ROUTE6" via "$n6::fe"
 	# shellcheck disable=SC2086 # the VIP lists are space-separated
 	$run "$XLB_DECAP" prepare $LAB_VIP4 $LAB_VIP6 >/dev/null
 	lbs=(--lb "$LAB_LB_SRC4" --lb "$LAB_LB_SRC6")
