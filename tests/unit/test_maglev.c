@@ -6,9 +6,11 @@
 #include <string.h>
 #include <time.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <criterion/criterion.h>
 
 #include "maglev.h"
+#include "state.h"
 
 #define M		 XLB_RING_SIZE
 #define PORT		 80
@@ -341,6 +343,131 @@ Test(maglev, independent_of_order_and_ids)
 	free(by_id_s);
 	free(s);
 	free(a);
+}
+
+/*
+ * Two xlb hosts with the same configuration, each building from its own
+ * model as xlbd does (state__ring_members, then maglev__build): host A
+ * gets the backends in one order; host B in the reverse order, after other
+ * VIPs and backends came and went, so its VIP and backend ids all differ.
+ * A drained and a backup backend are out of both rings. The rings must be
+ * the same sequence of (address, port): what lets xlb hosts behind ECMP
+ * pick the same backend for a flow without sharing anything.
+ */
+#define HOST_BACKENDS 60
+#define HOST_DECOYS   26 /* odd: no backend gets the same id on both hosts */
+
+struct host {
+	struct xlb_state s;
+	struct xlb_vip_key key;
+	__u32 *ring;
+};
+
+static struct state_backend_spec host_backend(int family, unsigned int i)
+{
+	struct state_backend_spec b = {
+		.addr = family == XLB_AF_INET ? addr4(i) : addr6(i),
+		.port = htons(PORT + i % 3),
+		.family = family,
+		.weight = 1 + i % 5,
+	};
+
+	if (i == 7)
+		b.flags = XLB_BE_F_DRAIN;
+	if (i == 11)
+		b.flags = XLB_BE_F_BACKUP;
+	return b;
+}
+
+static void host_add(struct host *h, int family, unsigned int i)
+{
+	struct state_backend_spec b = host_backend(family, i);
+	struct xlb_errmsg e = {};
+
+	cr_assert_eq(state__backend_add(&h->s, &h->key, &b, &e), 0, "%s", e.text);
+}
+
+static void host_build(struct host *h)
+{
+	struct maglev_backend m[HOST_BACKENDS];
+	const struct state_vip *v = state__vip_find(&h->s, &h->key);
+	size_t n;
+
+	cr_assert_not_null(v);
+	state__ring_members(v, m, &n);
+	cr_assert_eq(n, HOST_BACKENDS - 2, "drained and backup backends are out");
+	h->ring = malloc(sizeof(__u32) * M);
+	cr_assert_not_null(h->ring);
+	cr_assert_eq(maglev__build(m, n, h->ring), 0);
+}
+
+static void two_hosts(int family)
+{
+	struct xlb_vip_key decoy_key;
+	struct xlb_errmsg e = {};
+	struct host a = {}, b = {};
+	const struct state_backend *x, *y;
+	unsigned int i, same_ids = 0;
+
+	a.key.family = family;
+	a.key.addr = family == XLB_AF_INET ? addr4(100000) : addr6(100000);
+	a.key.port = htons(PORT);
+	a.key.proto = IPPROTO_TCP;
+	b.key = a.key;
+	decoy_key = a.key;
+	decoy_key.port = htons(PORT + 1);
+
+	cr_assert_eq(state__init(&a.s), 0);
+	cr_assert_eq(state__vip_add(&a.s, &a.key, XLB_MODE_IPIP, 0, &e), 0);
+	for (i = 0; i < HOST_BACKENDS; i++)
+		host_add(&a, family, i);
+
+	cr_assert_eq(state__init(&b.s), 0);
+	cr_assert_eq(state__vip_add(&b.s, &decoy_key, XLB_MODE_IPIP, 0, &e), 0);
+	for (i = 0; i < HOST_DECOYS; i++) {
+		struct state_backend_spec d = host_backend(family, HOST_BACKENDS + i);
+
+		cr_assert_eq(state__backend_add(&b.s, &decoy_key, &d, &e), 0, "%s", e.text);
+	}
+	cr_assert_eq(state__vip_add(&b.s, &b.key, XLB_MODE_IPIP, 0, &e), 0);
+	for (i = HOST_BACKENDS; i-- > 0;)
+		host_add(&b, family, i);
+	cr_assert_eq(state__vip_del(&b.s, &decoy_key, &e), 0);
+
+	cr_assert_neq(state__vip_find(&a.s, &a.key)->id, state__vip_find(&b.s, &b.key)->id);
+	for (i = 0; i < HOST_BACKENDS; i++) {
+		struct state_backend_spec k = host_backend(family, i);
+
+		x = state__backend_find(state__vip_find(&a.s, &a.key), family, &k.addr, k.port);
+		y = state__backend_find(state__vip_find(&b.s, &b.key), family, &k.addr, k.port);
+		cr_assert(x && y);
+		same_ids += x->id == y->id;
+	}
+	cr_assert_eq(same_ids, 0, "every backend has another id on host B");
+
+	host_build(&a);
+	host_build(&b);
+	for (i = 0; i < M; i++) {
+		x = state__backend_by_id(&a.s, a.ring[i], NULL);
+		y = state__backend_by_id(&b.s, b.ring[i], NULL);
+		cr_assert(x && y, "slot %u unowned", i);
+		cr_assert(!memcmp(&x->addr, &y->addr, sizeof(x->addr)) && x->port == y->port,
+			  "slot %u: host A and host B pick other backends", i);
+	}
+	free(a.ring);
+	free(b.ring);
+	state__fini(&a.s);
+	state__fini(&b.s);
+}
+
+Test(maglev, two_hosts_same_config_ipv4)
+{
+	two_hosts(XLB_AF_INET);
+}
+
+Test(maglev, two_hosts_same_config_ipv6)
+{
+	two_hosts(XLB_AF_INET6);
 }
 
 Test(maglev, empty_is_all_zero)
