@@ -27,6 +27,7 @@ static __always_inline __u32 xlb_acl_match(struct xlb_guard_scratch *s, __u32 sc
 		k->scope = scope;
 		k->addr = s->src.a[0];
 		e = bpf_map_lookup_elem(&acl4, k);
+		xlb_lookup_site4(e);
 	} else {
 		struct xlb_acl6_key *k = &s->acl.v6;
 
@@ -34,6 +35,7 @@ static __always_inline __u32 xlb_acl_match(struct xlb_guard_scratch *s, __u32 sc
 		k->scope = scope;
 		__builtin_memcpy(&k->addr, &s->src, sizeof(k->addr));
 		e = bpf_map_lookup_elem(&acl6, k);
+		xlb_lookup_site6(e);
 	}
 	return e ? e->action : XLB_ACL_NONE;
 }

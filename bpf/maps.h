@@ -11,6 +11,19 @@
 #include <bpf/bpf_helpers.h>
 #include <xlb/abi.h>
 
+/*
+ * Keep the IPv4 and the IPv6 map lookup of an if/else at call sites of their
+ * own: put right after each lookup. clang merges two such lookups into one
+ * call taking either map; the verifier then cannot inline the lookup or call
+ * the map's own function, and goes through the generic helper's indirect
+ * call (a retpoline on the test machines). The VIP-address lookup merged
+ * that way made the non-VIP path 1.47x the parse+lookup floor instead of
+ * 1.00x (BENCHMARKS.md). The two differ so they cannot be merged either;
+ * a move to the same register emits no machine code.
+ */
+#define xlb_lookup_site4(v) asm volatile("%0 = %0" : "+r"(v))
+#define xlb_lookup_site6(v) asm volatile("%0 = %0\n\t%0 = %0" : "+r"(v))
+
 /* IPv4 VIP addresses → per-protocol shortcuts (written by xlbd). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

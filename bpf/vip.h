@@ -12,13 +12,6 @@
 #include "maps.h"
 #include "stats.h"
 
-/* Keeps a map lookup at a call site of its own. clang merges the IPv4 and
- * IPv6 lookups into one call taking either map; the verifier then cannot
- * inline it and goes through the generic helper's indirect call (a
- * retpoline here): that made the non-VIP path 1.47x the parse+lookup floor
- * instead of 1.00x (BENCHMARKS.md). Each branch gets its own text. */
-#define xlb_lookup_site(v, tag) asm volatile("/* " tag " */" : "+r"(v))
-
 /* Stage 2: is the destination a VIP address? The key is read in place;
  * xlb_parse_l3 checked the fixed IP header is in the packet. */
 static __always_inline int xlb_vip_addr_lookup(struct xlb_pkt *pkt)
@@ -29,12 +22,12 @@ static __always_inline int xlb_vip_addr_lookup(struct xlb_pkt *pkt)
 		struct iphdr *ip = pkt->l3;
 
 		va = bpf_map_lookup_elem(&vip_addrs4, &ip->daddr);
-		xlb_lookup_site(va, "vip_addrs4");
+		xlb_lookup_site4(va);
 	} else {
 		struct ipv6hdr *ip6 = pkt->l3;
 
 		va = bpf_map_lookup_elem(&vip_addrs6, &ip6->daddr);
-		xlb_lookup_site(va, "vip_addrs6");
+		xlb_lookup_site6(va);
 	}
 	pkt->va = va;
 	return va ? XLB_NEXT : XLB_STAT_PASS_NOT_VIP;
