@@ -25,6 +25,7 @@ enum xlb_check_type {
 	XLB_CHECK__MAX,
 };
 
+#define XLB_NSEC_PER_USEC 1000ULL
 #define XLB_NSEC_PER_MSEC 1000000ULL
 #define XLB_NSEC_PER_SEC  1000000000ULL
 

@@ -40,8 +40,12 @@ int xlb_cli__parse(int argc, char **argv, struct xlb_cli_cmd *cmd, FILE *help_ou
 #define XLB_CLI_LINE_MAX  4096
 
 /* Splits line in place into words at blanks; a word starting with '#'
- * starts a comment. Returns the word count or -E2BIG. */
+ * starts a comment. A word in double quotes may hold blanks, and \" and \\
+ * inside stand for " and \ (what `save` writes for such values). Returns
+ * the word count, -E2BIG (more than max) or -EINVAL (an unterminated quote). */
 int xlb_cli__split(char *line, char **argv, int max);
+/* "too many words" or "unterminated quoted word". */
+const char *xlb_cli__split_error(int err);
 
 /* The requests of a batch file and the line each came from. */
 struct xlb_cli_batch {

@@ -14,8 +14,24 @@
 #define PLEN_V4 32
 #define PLEN_V6 128
 
-#define VIP_HELP  "ADDR:PORT/PROTO, e.g. 198.18.1.10:80/tcp or [2001:2:1::10]:80/tcp"
-#define ADDR_HELP "an IPv4 or IPv6 address"
+#define VIP_HELP   "ADDR:PORT/PROTO, e.g. 198.18.1.10:80/tcp or [2001:2:1::10]:80/tcp"
+#define ADDR_HELP  "an IPv4 or IPv6 address"
+#define CHECK_HELP "none | tcp | http | https | grpc | script PROGRAM, then options (check help)"
+/* check_spec.c's error for an option of another check type */
+#define CHECK_NOT_OPTION "is not an option of"
+
+/* `check help`: the phrase's words (docs/health-checks.md has the whole story). */
+static const char check_help[] =
+	"check TYPE [OPTIONS], the last words of the command:\n"
+	"  none                        no check of its own (a backend then inherits its VIP's)\n"
+	"  tcp | http | https | grpc | script PROGRAM [arg WORD]...\n"
+	"  interval DURATION           between checks' starts (2s)\n"
+	"  timeout DURATION            a check's whole time, <= interval (1s)\n"
+	"  rise N | fall N             passes / failures in a row to go up / down (2 / 3)\n"
+	"  port PORT                   check this port, not the backend's\n"
+	"  method M | path P | expect 200-299,301 | body TEXT | host NAME   (http, https)\n"
+	"  ca FILE | sni NAME | insecure                                    (https, grpc tls)\n"
+	"  tls | service NAME | host NAME                                   (grpc)\n";
 
 static struct xlb_ctl_msg *msg(struct cli_state *st)
 {
@@ -205,6 +221,45 @@ static int opt_mode(struct cli_state *st, const char *arg)
 	return 0;
 }
 
+/* The `check ...` phrase: as many words as are the check's options. */
+static int rest_check(struct cli_state *st, int argc, char **argv)
+{
+	struct xlb_errmsg em = {};
+	int consumed = 0, err;
+
+	if (argc && !strcmp(argv[0], "help")) {
+		fputs(check_help, st->help_out ? st->help_out : stdout);
+		st->cmd->action = XLB_CLI_HELP;
+		return argc;
+	}
+	err = xlb_check_spec__parse(&msg(st)->check, argc, argv, &consumed, &em);
+	if (err)
+		return xlb_ctl_err__set(st->e, err, "%s", em.text);
+	/* The phrase ends at the first word that is not its type's option: if
+	 * that word is another type's option, say so rather than leave it to
+	 * the command ("check tcp path /x"). */
+	if (consumed < argc) {
+		struct xlb_check_spec spec;
+
+		xlb_errmsg__clear(&em);
+		if (xlb_check_spec__parse(&spec, consumed + 1, argv, NULL, &em) &&
+		    strstr(em.text, CHECK_NOT_OPTION))
+			return xlb_ctl_err__set(st->e, -EINVAL, "%s", em.text);
+	}
+	xlb_ctl_msg__set(msg(st), XLB_A_CHECK);
+	return consumed;
+}
+
+static int opt_fail_open(struct cli_state *st, const char *arg)
+{
+	if (has(st, XLB_A_FAIL_OPEN))
+		return xlb_ctl_err__set(st->e, -EINVAL, "\"%s\" contradicts a word given before it",
+					arg);
+	msg(st)->vip.fail_open = !strcmp(arg, "fail-open");
+	xlb_ctl_msg__set(msg(st), XLB_A_FAIL_OPEN);
+	return 0;
+}
+
 static int need_vip_key(struct cli_state *st)
 {
 	if (!has(st, XLB_A_VIP_ADDR))
@@ -227,8 +282,8 @@ static int end_vip_set(struct cli_state *st, const char *arg)
 	int err = need_vip_key(st);
 
 	(void)arg;
-	if (!err && !has(st, XLB_A_MODE))
-		return cli_missing(st, "mode MODE");
+	if (!err && !has(st, XLB_A_MODE) && !has(st, XLB_A_CHECK) && !has(st, XLB_A_FAIL_OPEN))
+		return cli_missing(st, "mode MODE, check ..., fail-open or fail-closed");
 	return err;
 }
 
@@ -342,8 +397,9 @@ static int end_be_set(struct cli_state *st, const char *arg)
 		xlb_ctl_msg__set(msg(st), XLB_A_FLAGS);
 		xlb_ctl_msg__set(msg(st), XLB_A_FLAGS_MASK);
 	}
-	if (!has(st, XLB_A_WEIGHT) && !has(st, XLB_A_FLAGS))
-		return cli_missing(st, "weight, drain, undrain, up, down, backup or primary");
+	if (!has(st, XLB_A_WEIGHT) && !has(st, XLB_A_FLAGS) && !has(st, XLB_A_CHECK))
+		return cli_missing(st,
+				   "weight, drain, undrain, up, down, backup, primary or check");
 	return 0;
 }
 
@@ -470,16 +526,37 @@ static int opt_xdp_mode(struct cli_state *st, const char *arg)
 
 static const struct cli_token t_end[] = {END(NULL), LAST};
 
+#define CHECK_OPT(h)                                                                               \
+	{                                                                                          \
+		.type = CLI_T_KEYWORD, .word = "check", .rest = rest_check, .help = h              \
+	}
+#define FAIL_OPEN_OPT                                                                              \
+	KW("fail-open", NULL, opt_fail_open, NULL,                                                 \
+	   "keep every backend in the ring when all fail their checks")
+#define FAIL_CLOSED_OPT                                                                            \
+	KW("fail-closed", NULL, opt_fail_open, NULL,                                               \
+	   "an empty ring when all fail their checks (the default)")
 #define PORT_OPT      KW("port", "PORT", opt_port, NULL, "0..65535, 0 = all ports")
 #define PROTO_OPT     KW("proto", "PROTO", opt_proto, NULL, "tcp or udp")
 #define MODE_OPT      KW("mode", "MODE", opt_mode, NULL, "ipip (default) or l2dsr")
 #define VIP_ARG(next) ARG("ADDR", arg_vip, next, ADDR_HELP " or " VIP_HELP)
 
-static const struct cli_token t_vip_add_opts[] = {PORT_OPT, PROTO_OPT, MODE_OPT, END(end_vip),
-						  LAST};
+static const struct cli_token t_vip_add_opts[] = {
+	PORT_OPT,
+	PROTO_OPT,
+	MODE_OPT,
+	FAIL_OPEN_OPT,
+	CHECK_OPT("the check of backends without their own: " CHECK_HELP),
+	END(end_vip),
+	LAST,
+};
 static const struct cli_token t_vip_del_opts[] = {PORT_OPT, PROTO_OPT, END(end_vip), LAST};
-static const struct cli_token t_vip_set_opts[] = {PORT_OPT, PROTO_OPT, MODE_OPT, END(end_vip_set),
-						  LAST};
+static const struct cli_token t_vip_set_opts[] = {
+	PORT_OPT,	  PROTO_OPT,
+	MODE_OPT,	  FAIL_OPEN_OPT,
+	FAIL_CLOSED_OPT,  CHECK_OPT("the check of backends without their own: " CHECK_HELP),
+	END(end_vip_set), LAST,
+};
 static const struct cli_token t_vip_add[] = {VIP_ARG(t_vip_add_opts), LAST};
 static const struct cli_token t_vip_del[] = {VIP_ARG(t_vip_del_opts), LAST};
 static const struct cli_token t_vip_set[] = {VIP_ARG(t_vip_set_opts), LAST};
@@ -493,7 +570,7 @@ static const struct cli_token t_vip[] = {
 	KW("add", NULL, cmd_vip_add, t_vip_add,
 	   "add a VIP: ADDR port PORT proto PROTO [mode MODE]"),
 	KW("del", NULL, cmd_vip_del, t_vip_del, "remove a VIP and its backends"),
-	KW("set", NULL, cmd_vip_set, t_vip_set, "change a VIP's mode"),
+	KW("set", NULL, cmd_vip_set, t_vip_set, "change a VIP's mode, check, fail-open"),
 	KW("show", NULL, cmd_vip_show, t_vip_show, "VIPs, backends, counters, rates"),
 	LAST,
 };
@@ -512,6 +589,7 @@ static const struct cli_token t_be_add[] = {
 	FLAG_OPT("backup", "only used while no primary backend is up"),
 	FLAG_OPT("drain", "takes no new flows"),
 	FLAG_OPT("down", "administratively down"),
+	CHECK_OPT("its own health check: " CHECK_HELP),
 	END(end_be_add),
 	LAST,
 };
@@ -531,6 +609,7 @@ static const struct cli_token t_be_set[] = {
 	FLAG_OPT("up", "administratively up"),
 	FLAG_OPT("backup", "only used while no primary backend is up"),
 	FLAG_OPT("primary", "not a backup"),
+	CHECK_OPT("its own health check (none: the VIP's): " CHECK_HELP),
 	END(end_be_set),
 	LAST,
 };
@@ -539,9 +618,10 @@ static const struct cli_token t_be_show[] = {BE_VIP_OPT, END(NULL), LAST};
 
 static const struct cli_token t_backend[] = {
 	KW("add", NULL, cmd_be_add, t_be_add,
-	   "add a backend: vip VIP addr ADDR [port PORT] [weight W] [backup] [drain] [down]"),
+	   "add a backend: vip VIP addr ADDR [port PORT] [weight W] [backup] [drain] [down] "
+	   "[check ...]"),
 	KW("del", NULL, cmd_be_del, t_be_del, "remove a backend: vip VIP addr ADDR"),
-	KW("set", NULL, cmd_be_set, t_be_set, "change weight, drain, up/down, backup"),
+	KW("set", NULL, cmd_be_set, t_be_set, "change weight, drain, up/down, backup, check"),
 	KW("show", NULL, cmd_be_show, t_be_show, "backends [of one VIP]"),
 	LAST,
 };

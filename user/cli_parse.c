@@ -267,6 +267,8 @@ int cli_run(struct cli_state *st, const struct cli_token *table, int argc, char 
 			err = tok->rest(st, argc - i, argv + i);
 			if (err < 0)
 				return err_or_default(st, err, tok);
+			if (st->cmd->action == XLB_CLI_HELP)
+				return 0; /* the phrase printed its own help */
 			i += err;
 		}
 		if (tok->next) {
@@ -288,24 +290,59 @@ int xlb_cli__parse(int argc, char **argv, struct xlb_cli_cmd *cmd, FILE *help_ou
 	return cli_run(&st, cli_top, argc, argv);
 }
 
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* A quoted word from p (at its opening quote) into the same bytes:
+ * returns the byte after the closing quote, or NULL if there is none. */
+static char *unquote(char *p)
+{
+	char *out = p;
+
+	for (p++; *p && *p != '"'; p++) {
+		if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+			p++;
+		*out++ = *p;
+	}
+	if (*p != '"')
+		return NULL;
+	*out = '\0';
+	return p + 1;
+}
+
 int xlb_cli__split(char *line, char **argv, int max)
 {
 	int argc = 0;
 	char *p = line;
 
 	for (;;) {
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		while (is_blank(*p))
 			p++;
 		if (!*p || *p == '#')
 			return argc;
 		if (argc == max)
 			return -E2BIG;
 		argv[argc++] = p;
-		while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+		if (*p == '"') {
+			p = unquote(p);
+			if (!p || (*p && !is_blank(*p)))
+				return -EINVAL;
+			if (*p)
+				p++;
+			continue;
+		}
+		while (*p && !is_blank(*p))
 			p++;
 		if (*p)
 			*p++ = '\0';
 	}
+}
+
+const char *xlb_cli__split_error(int err)
+{
+	return err == -E2BIG ? "too many words" : "unterminated quoted word";
 }
 
 static int batch_add(struct xlb_cli_batch *b, const struct xlb_ctl_msg *m, unsigned int line)
@@ -340,7 +377,7 @@ static int batch_line(struct xlb_cli_batch *b, char *line, unsigned int lineno,
 
 	argc = xlb_cli__split(line, argv, XLB_CLI_MAX_WORDS);
 	if (argc < 0)
-		return xlb_ctl_err__set(e, argc, "more than %d words", XLB_CLI_MAX_WORDS);
+		return xlb_ctl_err__set(e, argc, "%s", xlb_cli__split_error(argc));
 	if (!argc)
 		return 0;
 	err = xlb_cli__parse(argc, argv, &cmd, NULL, e);

@@ -6,11 +6,22 @@
 #include <arpa/inet.h>
 
 #include "addr.h"
+#include "cli.h"
 #include "cli_print.h"
 #include "cli_show.h"
 
 #define PLEN_V4 32
 #define PLEN_V6 128
+
+#define MS_PER_SEC	 1000ULL
+#define SEC_PER_MIN	 60ULL
+#define SEC_PER_HOUR	 3600ULL
+#define SEC_PER_DAY	 86400ULL
+#define US_PER_MS	 1000ULL
+#define US_PER_SEC	 1000000ULL
+#define SHORT_TEXT_MAX	 32
+#define CHECK_WORDS_MAX	 XLB_CLI_LINE_MAX
+#define LATENCY_DECIMALS 10 /* one decimal place */
 
 static const char *const mode_names[XLB_MODE__MAX] = {
 	[XLB_MODE_IPIP] = "ipip",
@@ -57,7 +68,6 @@ int xlb_msg_vec__push(const struct xlb_ctl_msg *m, void *vec)
 		v->cap = cap;
 	}
 	v->v[v->n] = *m;
-	v->v[v->n].be.check = NULL;
 	v->n++;
 	return 0;
 }
@@ -111,10 +121,10 @@ static const char *backend_str(const struct xlb_ctl_msg *m, char *buf, size_t le
 
 /* Rates as the daemon measured them; "-" (and no JSON key) until it has. The
  * last column is not padded, so lines end without blanks. */
-static void print_rate(const struct xlb_ctl_counters *c, enum xlb_cnt_attr a, const char *key)
+static void print_rate(const struct xlb_ctl_counters *c, enum xlb_cnt_attr a, const char *key,
+		       bool last)
 {
-	bool last = a == XLB_CNT_BPS;
-	__u64 v = last ? c->bps : c->pps;
+	__u64 v = a == XLB_CNT_BPS ? c->bps : c->pps;
 
 	if (c->present & (1U << a))
 		print_u64(PRINT_ANY, key, last ? " %llu" : " %-10llu", v);
@@ -152,6 +162,106 @@ static void print_vip_key(const struct xlb_ctl_vip_key *k)
 	print_string(PRINT_JSON, "proto", NULL, proto ? proto : "?");
 }
 
+/* "850ms", "42s", "3m07s", "5h02m", "2d03h": a time in a state. */
+static const char *age_str(__u64 ms, char *buf, size_t len)
+{
+	__u64 s = ms / MS_PER_SEC;
+
+	if (s < 1)
+		snprintf(buf, len, "%llums", ms);
+	else if (s < SEC_PER_MIN)
+		snprintf(buf, len, "%llus", s);
+	else if (s < SEC_PER_HOUR)
+		snprintf(buf, len, "%llum%02llus", s / SEC_PER_MIN, s % SEC_PER_MIN);
+	else if (s < SEC_PER_DAY)
+		snprintf(buf, len, "%lluh%02llum", s / SEC_PER_HOUR,
+			 s % SEC_PER_HOUR / SEC_PER_MIN);
+	else
+		snprintf(buf, len, "%llud%02lluh", s / SEC_PER_DAY, s % SEC_PER_DAY / SEC_PER_HOUR);
+	return buf;
+}
+
+/* "850us", "12.3ms", "1.2s": a check's duration. */
+static const char *latency_str(__u64 us, char *buf, size_t len)
+{
+	if (us < US_PER_MS)
+		snprintf(buf, len, "%lluus", us);
+	else if (us < US_PER_SEC)
+		snprintf(buf, len, "%llu.%llums", us / US_PER_MS,
+			 us % US_PER_MS * LATENCY_DECIMALS / US_PER_MS);
+	else
+		snprintf(buf, len, "%llu.%llus", us / US_PER_SEC,
+			 us % US_PER_SEC * LATENCY_DECIMALS / US_PER_SEC);
+	return buf;
+}
+
+static bool hc_has(const struct xlb_ctl_check_status *hc, enum xlb_check_status_attr a)
+{
+	return hc->present & (1U << a);
+}
+
+/* A configured check's words (JSON only): the VIP's default or a backend's own. */
+static void print_check_spec(const struct xlb_ctl_msg *m)
+{
+	char words[CHECK_WORDS_MAX];
+
+	if (!xlb_ctl_msg__has(m, XLB_A_CHECK) || m->check.type == XLB_CHECK_NONE)
+		return;
+	if (!xlb_check_spec__format(&m->check, words, sizeof(words)))
+		print_string(PRINT_JSON, "check_spec", NULL, words);
+}
+
+/* The health-check columns: the check in force, time in state, latency. */
+static void print_check_cols(const struct xlb_ctl_msg *m)
+{
+	const struct xlb_ctl_check_status *hc = &m->hc;
+	char buf[SHORT_TEXT_MAX];
+
+	print_check_spec(m);
+	if (!xlb_ctl_msg__has(m, XLB_A_CHECK_STATUS) || hc->type == XLB_CHECK_NONE) {
+		print_string(PRINT_FP, NULL, " %-8s", "-");
+		print_string(PRINT_FP, NULL, " %-6s", "-");
+		print_string(PRINT_FP, NULL, " %-8s", "-");
+		return;
+	}
+	if (hc_has(hc, XLB_CHST_IN_STATE_MS)) {
+		print_string(PRINT_FP, NULL, " %-8s", age_str(hc->in_state_ms, buf, sizeof(buf)));
+		print_u64(PRINT_JSON, "in_state_ms", NULL, hc->in_state_ms);
+	} else {
+		print_string(PRINT_FP, NULL, " %-8s", "-");
+	}
+	print_string(PRINT_ANY, "check", " %-6s", xlb_check_type__name(hc->type));
+	print_bool(PRINT_JSON, "check_inherited", NULL, hc->inherited);
+	if (hc_has(hc, XLB_CHST_LATENCY_US)) {
+		print_string(PRINT_FP, NULL, " %-8s",
+			     latency_str(hc->latency_us, buf, sizeof(buf)));
+		print_u64(PRINT_JSON, "latency_us", NULL, hc->latency_us);
+	} else {
+		print_string(PRINT_FP, NULL, " %-8s", "-");
+	}
+	print_u64(PRINT_JSON, "checks", NULL, hc->checks);
+	print_u64(PRINT_JSON, "passes", NULL, hc->passes);
+	print_u64(PRINT_JSON, "failures", NULL, hc->failures);
+	if (hc_has(hc, XLB_CHST_AGO_MS))
+		print_u64(PRINT_JSON, "last_ago_ms", NULL, hc->ago_ms);
+	if (hc_has(hc, XLB_CHST_REASON))
+		print_string(PRINT_JSON, "last_reason", NULL, hc->reason);
+}
+
+/* The last column: the last check's result ("http 503 | maintenance"). */
+static void print_last_result(const struct xlb_ctl_msg *m)
+{
+	const struct xlb_ctl_check_status *hc = &m->hc;
+
+	if (!xlb_ctl_msg__has(m, XLB_A_CHECK_STATUS) || !hc_has(hc, XLB_CHST_TEXT)) {
+		print_string(PRINT_FP, NULL, " %s", "-");
+		return;
+	}
+	print_string(PRINT_ANY, "last", " %s", hc->text);
+	if (hc_has(hc, XLB_CHST_OUTPUT))
+		print_string(PRINT_ANY, "last_output", " | %s", hc->output);
+}
+
 static void print_backend_row(const struct xlb_ctl_msg *m)
 {
 	const struct xlb_ctl_backend *be = &m->be;
@@ -167,13 +277,37 @@ static void print_backend_row(const struct xlb_ctl_msg *m)
 	print_u64(PRINT_ANY, "weight", " %-6llu", be->weight);
 	print_string(PRINT_ANY, "state", " %-8s", NAME(state_names, be->state));
 	print_string(PRINT_ANY, "health", " %-7s", NAME(health_names, be->health));
+	print_check_cols(m);
 	print_flags(be->flags);
 	print_u64(PRINT_ANY, "packets", " %-12llu", m->cnt.packets);
 	print_u64(PRINT_JSON, "bytes", NULL, m->cnt.bytes);
-	print_rate(&m->cnt, XLB_CNT_PPS, "pps");
-	print_rate(&m->cnt, XLB_CNT_BPS, "bps");
+	print_rate(&m->cnt, XLB_CNT_PPS, "pps", false);
+	print_rate(&m->cnt, XLB_CNT_BPS, "bps", false);
+	print_last_result(m);
 	print_text("\n");
 	close_json_object();
+}
+
+static void print_backend_header(void)
+{
+	print_text("  -> %-36s %-6s %-8s %-7s %-8s %-6s %-8s %-18s %-12s %-10s %-10s %s\n",
+		   "Backend", "Weight", "State", "Health", "For", "Check", "Latency", "Flags",
+		   "Packets", "Pkt/s", "Bytes/s", "Last check");
+}
+
+/* Under a VIP's row: its default check and fail-open, when set. */
+static void print_vip_options(const struct xlb_ctl_msg *v)
+{
+	char words[CHECK_WORDS_MAX];
+	bool check = xlb_ctl_msg__has(v, XLB_A_CHECK) && v->check.type != XLB_CHECK_NONE &&
+		     !xlb_check_spec__format(&v->check, words, sizeof(words));
+
+	print_bool(PRINT_JSON, "fail_open", NULL, v->vip.fail_open);
+	print_check_spec(v);
+	if (!check && !v->vip.fail_open)
+		return;
+	print_text("     %s%s%s%s\n", check ? "check " : "", check ? words : "",
+		   check && v->vip.fail_open ? ", " : "", v->vip.fail_open ? "fail-open" : "");
 }
 
 void xlb_show__vips(const struct xlb_msg_vec *vips, const struct xlb_msg_vec *backends)
@@ -182,8 +316,7 @@ void xlb_show__vips(const struct xlb_msg_vec *vips, const struct xlb_msg_vec *ba
 
 	print_text("%-4s %-36s %-6s %-12s %-10s %s\n", "Prot", "VIP", "Mode", "Packets", "Pkt/s",
 		   "Bytes/s");
-	print_text("  -> %-36s %-6s %-8s %-7s %-18s %-12s %-10s %s\n", "Backend", "Weight", "State",
-		   "Health", "Flags", "Packets", "Pkt/s", "Bytes/s");
+	print_backend_header();
 	open_json_array(NULL);
 	for (i = 0; i < vips->n; i++) {
 		const struct xlb_ctl_msg *v = &vips->v[i];
@@ -200,9 +333,10 @@ void xlb_show__vips(const struct xlb_msg_vec *vips, const struct xlb_msg_vec *ba
 		print_u64(PRINT_JSON, "bytes", NULL, v->cnt.bytes);
 		print_u64(PRINT_JSON, "new_flows", NULL, v->cnt.new_flows);
 		print_u64(PRINT_JSON, "drops", NULL, v->cnt.drops);
-		print_rate(&v->cnt, XLB_CNT_PPS, "pps");
-		print_rate(&v->cnt, XLB_CNT_BPS, "bps");
+		print_rate(&v->cnt, XLB_CNT_PPS, "pps", false);
+		print_rate(&v->cnt, XLB_CNT_BPS, "bps", true);
 		print_text("\n");
+		print_vip_options(v);
 		open_json_array("backends");
 		for (j = 0; j < backends->n; j++)
 			if (!cmp_key(&backends->v[j].vip.key, &v->vip.key))
@@ -220,8 +354,7 @@ void xlb_show__backends(const struct xlb_msg_vec *backends)
 	size_t i;
 
 	print_text("%-4s %s\n", "Prot", "VIP");
-	print_text("  -> %-36s %-6s %-8s %-7s %-18s %-12s %-10s %s\n", "Backend", "Weight", "State",
-		   "Health", "Flags", "Packets", "Pkt/s", "Bytes/s");
+	print_backend_header();
 	open_json_array(NULL);
 	for (i = 0; i < backends->n; i++) {
 		const struct xlb_ctl_msg *m = &backends->v[i];
@@ -260,18 +393,63 @@ static void print_counter_row(const char *name, const struct xlb_ctl_counters *c
 	close_json_object();
 }
 
+/* The health checks' summary: results, changes, and how long a decision
+ * took to reach the rings (a histogram of decision-to-swap times). */
+static void print_health_stats(const struct xlb_ctl_health_stats *h)
+{
+	static const __u64 bounds[XLB_SWAP_BUCKETS - 1] = XLB_SWAP_BUCKET_BOUNDS_US;
+	char le[SHORT_TEXT_MAX + 2], t[SHORT_TEXT_MAX];
+	unsigned int i;
+
+	open_json_object("health");
+	print_u64(PRINT_ANY, "targets", "\nHealth checks: %llu backends checked", h->targets);
+	print_u64(PRINT_ANY, "results", ", %llu results", h->results);
+	print_u64(PRINT_ANY, "changes", ", %llu changes\n", h->changes);
+	print_u64(PRINT_ANY, "swaps", "Decision to swap: %llu swaps", h->swaps);
+	print_u64(PRINT_JSON, "swap_sum_us", NULL, h->swap_sum_us);
+	print_u64(PRINT_JSON, "swap_max_us", NULL, h->swap_max_us);
+	if (h->swaps) {
+		print_string(PRINT_FP, NULL, ", mean %s",
+			     latency_str(h->swap_sum_us / h->swaps, t, sizeof(t)));
+		print_string(PRINT_FP, NULL, ", max %s", latency_str(h->swap_max_us, t, sizeof(t)));
+	}
+	print_text("\n");
+	open_json_array("swap_buckets");
+	for (i = 0; i < XLB_SWAP_BUCKETS; i++) {
+		/* the last bucket: over the last bound */
+		bool last = i == XLB_SWAP_BUCKETS - 1;
+
+		snprintf(le, sizeof(le), "%s%s",
+			 last ? ">" : "<=", latency_str(bounds[last ? i - 1 : i], t, sizeof(t)));
+		open_json_object(NULL);
+		print_string(PRINT_ANY, "le", "  %-10s", le);
+		print_u64(PRINT_ANY, "count", " %llu\n", h->buckets[i]);
+		close_json_object();
+	}
+	close_json_array();
+	close_json_object();
+}
+
 void xlb_show__stats(const struct xlb_msg_vec *stats, const struct xlb_msg_vec *vips,
 		     const struct xlb_msg_vec *backends)
 {
+	const struct xlb_ctl_health_stats *health = NULL;
 	char buf[XLB_ADDR_STR_MAX];
 	size_t i;
 
 	open_json_object(NULL);
 	print_text("%-24s %-14s %s\n", "Counter", "Packets", "Bytes");
 	open_json_array("counters");
-	for (i = 0; i < stats->n; i++)
+	for (i = 0; i < stats->n; i++) {
+		if (xlb_ctl_msg__has(&stats->v[i], XLB_A_HEALTH_STATS)) {
+			health = &stats->v[i].hst;
+			continue;
+		}
 		print_counter_row(stats->v[i].stat.name, &stats->v[i].cnt);
+	}
 	close_json_array();
+	if (health)
+		print_health_stats(health);
 
 	print_text("\n%-36s %-14s %-16s %-12s %s\n", "VIP", "Packets", "Bytes", "New flows",
 		   "Drops");
@@ -375,6 +553,19 @@ static bool source_set(const struct xlb_ctl_msg *c, enum xlb_attr a, const struc
 	return xlb_ctl_msg__has(c, a) && (addr->a[0] | addr->a[1] | addr->a[2] | addr->a[3]);
 }
 
+/* " check WORDS": last on its line, since the phrase takes every word it can. */
+static void save_check(FILE *out, const struct xlb_ctl_msg *m)
+{
+	char words[CHECK_WORDS_MAX];
+
+	if (!xlb_ctl_msg__has(m, XLB_A_CHECK) || m->check.type == XLB_CHECK_NONE)
+		return;
+	if (xlb_check_spec__format(&m->check, words, sizeof(words)))
+		fprintf(out, " # check too long to save");
+	else
+		fprintf(out, " check %s", words);
+}
+
 void xlb_show__save(FILE *out, const struct xlb_ctl_msg *cfg, const struct xlb_msg_vec *vips,
 		    const struct xlb_msg_vec *backends)
 {
@@ -395,7 +586,11 @@ void xlb_show__save(FILE *out, const struct xlb_ctl_msg *cfg, const struct xlb_m
 		const struct xlb_ctl_msg *v = &vips->v[i];
 
 		xlb_vip_key__str(&v->vip.key, vip, sizeof(vip));
-		fprintf(out, "vip add %s mode %s\n", vip, NAME(mode_names, v->vip.mode));
+		fprintf(out, "vip add %s mode %s", vip, NAME(mode_names, v->vip.mode));
+		if (v->vip.fail_open)
+			fprintf(out, " fail-open");
+		save_check(out, v);
+		fprintf(out, "\n");
 		for (j = 0; j < backends->n; j++) {
 			const struct xlb_ctl_msg *b = &backends->v[j];
 			unsigned int f;
@@ -410,6 +605,7 @@ void xlb_show__save(FILE *out, const struct xlb_ctl_msg *cfg, const struct xlb_m
 			for (f = 0; f < sizeof(flag_names) / sizeof(flag_names[0]); f++)
 				if (b->be.flags & flag_names[f].bit)
 					fprintf(out, " %s", flag_names[f].name);
+			save_check(out, b);
 			fprintf(out, "\n");
 		}
 	}

@@ -18,8 +18,7 @@ struct xlb_msg_vec {
 	size_t cap;
 };
 
-/* Appends a copy (the XLB_A_CHECK pointer is not kept: it points into a
- * receive buffer). Usable as an xlb_ctl_reply_fn. */
+/* Appends a copy. Usable as an xlb_ctl_reply_fn. */
 int xlb_msg_vec__push(const struct xlb_ctl_msg *m, void *vec);
 void xlb_msg_vec__free(struct xlb_msg_vec *vec);
 /* Sorts VIP or backend replies by VIP key, then backend address and port,

@@ -18,7 +18,7 @@ static int config_line(struct xlb_state *s, char *line, struct xlb_ctl_err *e)
 
 	argc = xlb_cli__split(line, argv, XLB_CLI_MAX_WORDS);
 	if (argc < 0)
-		return xlb_ctl_err__set(e, argc, "more than %d words", XLB_CLI_MAX_WORDS);
+		return xlb_ctl_err__set(e, argc, "%s", xlb_cli__split_error(argc));
 	if (!argc)
 		return 0;
 	err = xlb_cli__parse(argc, argv, &cmd, NULL, e);

@@ -244,8 +244,6 @@ static int batch_add(struct ctl_client *c, const struct nlmsghdr *nlh, struct xl
 		c->hdrs = hdrs;
 		c->cap = cap;
 	}
-	/* A nested attribute points into a record that will be gone. */
-	m->be.check = NULL;
 	c->msgs[c->nr] = *m;
 	c->hdrs[c->nr] = *nlh;
 	c->nr++;

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <libmnl/libmnl.h>
@@ -25,6 +26,8 @@ _Static_assert(XLB_A__MAX <= 64, "attribute masks are one u64");
 	 BIT(XLB_A_FLOW_DST) | BIT(XLB_A_FLOW_DPORT))
 #define SOURCES                                                                                    \
 	(BIT(XLB_A_SRC4_ADDR) | BIT(XLB_A_SRC4_PLEN) | BIT(XLB_A_SRC6_ADDR) | BIT(XLB_A_SRC6_PLEN))
+#define VIP_OPTS (BIT(XLB_A_MODE) | BIT(XLB_A_CHECK) | BIT(XLB_A_FAIL_OPEN))
+#define STAT_MSG (BIT(XLB_A_STAT_ID) | BIT(XLB_A_STAT_NAME) | BIT(XLB_A_COUNTERS))
 
 #define IPV4_PLEN_MAX 32
 #define ERRNO_MAX     4095 /* largest errno an NLMSG_ERROR may carry, as the kernel's MAX_ERRNO */
@@ -40,6 +43,11 @@ enum attr_kind {
 	K_STR,
 	K_COUNTERS,
 	K_CHECK,
+	K_CHECK_STATUS,
+	K_HEALTH_STATS,
+	K_BUCKETS, /* u64[XLB_SWAP_BUCKETS] */
+	K_RANGES,  /* struct xlb_ctl_status_range[1..XLB_CHECK_MAX_RANGES] */
+	K_ARGS,	   /* nested XLB_CHECK_ARG strings */
 };
 
 /* How a value is checked beyond its length. */
@@ -78,7 +86,7 @@ static const struct attr_pol attr_pols[XLB_A__MAX] = {
 	[XLB_A_STATE] = {"state", K_U8, C_RANGE, F(be.state), 0, XLB_BE_DOWN},
 	[XLB_A_HEALTH] = {"health", K_U8, C_RANGE, F(be.health), 0, XLB_HEALTH__MAX - 1},
 	[XLB_A_COUNTERS] = {"counters", K_COUNTERS, C_RANGE, F(cnt), 0, 0},
-	[XLB_A_CHECK] = {"check", K_CHECK, C_RANGE, F(be.check), 0, 0},
+	[XLB_A_CHECK] = {"check", K_CHECK, C_RANGE, F(check), 0, 0},
 	[XLB_A_FLOW_SRC] = {"flow_src", K_ADDR, C_RANGE, F(flow.src), 0, 0},
 	[XLB_A_FLOW_SPORT] = {"flow_sport", K_U16, C_RANGE, F(flow.sport), 0, UINT16_MAX},
 	[XLB_A_FLOW_DST] = {"flow_dst", K_ADDR, C_RANGE, F(flow.dst), 0, 0},
@@ -95,6 +103,9 @@ static const struct attr_pol attr_pols[XLB_A__MAX] = {
 	[XLB_A_IFNAME] = {"ifname", K_STR, C_RANGE, F(cfg.ifname), 0, IF_NAMESIZE},
 	[XLB_A_XDP_MODE] = {"xdp_mode", K_U8, C_RANGE, F(cfg.xdp_mode), 0, XLB_XDP_MODE__MAX - 1},
 	[XLB_A_ATTACHED] = {"attached", K_U8, C_RANGE, F(cfg.attached), 0, 1},
+	[XLB_A_FAIL_OPEN] = {"fail_open", K_U8, C_RANGE, F(vip.fail_open), 0, 1},
+	[XLB_A_CHECK_STATUS] = {"check_status", K_CHECK_STATUS, C_RANGE, F(hc), 0, 0},
+	[XLB_A_HEALTH_STATS] = {"health_stats", K_HEALTH_STATS, C_RANGE, F(hst), 0, 0},
 };
 
 static const struct attr_pol cnt_pols[XLB_CNT__MAX] = {
@@ -112,6 +123,95 @@ static const struct attr_pol cnt_pols[XLB_CNT__MAX] = {
 			 UINT64_MAX},
 };
 
+#define CHST(field) offsetof(struct xlb_ctl_check_status, field)
+
+static const struct attr_pol chst_pols[XLB_CHST__MAX] = {
+	[XLB_CHST_TYPE] = {"type", K_U8, C_RANGE, CHST(type), 0, XLB_CTL_CHECK__MAX - 1},
+	[XLB_CHST_INHERITED] = {"inherited", K_U8, C_RANGE, CHST(inherited), 0, 1},
+	[XLB_CHST_IN_STATE_MS] = {"in_state_ms", K_U64, C_RANGE, CHST(in_state_ms), 0, UINT64_MAX},
+	[XLB_CHST_CHECKS] = {"checks", K_U64, C_RANGE, CHST(checks), 0, UINT64_MAX},
+	[XLB_CHST_PASSES] = {"passes", K_U32, C_RANGE, CHST(passes), 0, XLB_CHECK_MAX_COUNT},
+	[XLB_CHST_FAILURES] = {"failures", K_U32, C_RANGE, CHST(failures), 0, XLB_CHECK_MAX_COUNT},
+	[XLB_CHST_REASON] = {"reason", K_STR, C_RANGE, CHST(reason), 0, XLB_CTL_CHECK_REASON_MAX},
+	[XLB_CHST_TEXT] = {"text", K_STR, C_RANGE, CHST(text), 0, XLB_CTL_CHECK_TEXT_MAX},
+	[XLB_CHST_OUTPUT] = {"output", K_STR, C_RANGE, CHST(output), 0, XLB_CTL_CHECK_OUTPUT_MAX},
+	[XLB_CHST_AGO_MS] = {"ago_ms", K_U64, C_RANGE, CHST(ago_ms), 0, UINT64_MAX},
+	[XLB_CHST_LATENCY_US] = {"latency_us", K_U64, C_RANGE, CHST(latency_us), 0, UINT64_MAX},
+};
+
+#define HST(field) offsetof(struct xlb_ctl_health_stats, field)
+
+static const struct attr_pol hst_pols[XLB_HST__MAX] = {
+	[XLB_HST_TARGETS] = {"targets", K_U32, C_RANGE, HST(targets), 0, UINT32_MAX},
+	[XLB_HST_RESULTS] = {"results", K_U64, C_RANGE, HST(results), 0, UINT64_MAX},
+	[XLB_HST_CHANGES] = {"changes", K_U64, C_RANGE, HST(changes), 0, UINT64_MAX},
+	[XLB_HST_SWAPS] = {"swaps", K_U64, C_RANGE, HST(swaps), 0, UINT64_MAX},
+	[XLB_HST_SWAP_SUM_US] = {"swap_sum_us", K_U64, C_RANGE, HST(swap_sum_us), 0, UINT64_MAX},
+	[XLB_HST_SWAP_MAX_US] = {"swap_max_us", K_U64, C_RANGE, HST(swap_max_us), 0, UINT64_MAX},
+	[XLB_HST_SWAP_BUCKETS] = {"swap_buckets", K_BUCKETS, C_RANGE, HST(buckets), 0, 0},
+};
+
+/*
+ * A check spec on the wire is decoded into this first (type, length and
+ * range of each attribute), then turned into the CLI's words and parsed by
+ * xlb_check_spec__parse, which applies every rule the command line does.
+ */
+struct wire_check {
+	__u8 type;
+	__u8 tls;
+	__u8 insecure;
+	__u16 port;
+	__u32 rise;
+	__u32 fall;
+	__u64 interval_us;
+	__u64 timeout_us;
+	char method[XLB_CHECK_METHOD_LEN];
+	char path[XLB_CHECK_PATH_LEN];
+	struct xlb_status_range expect[XLB_CHECK_MAX_RANGES];
+	__u8 nr_expect;
+	char body[XLB_CHECK_BODY_LEN];
+	char host[XLB_CHECK_NAME_LEN];
+	char ca_file[XLB_CHECK_FILE_LEN];
+	char sni[XLB_CHECK_NAME_LEN];
+	char service[XLB_CHECK_SERVICE_LEN];
+	char program[XLB_CHECK_FILE_LEN];
+	char args[XLB_CHECK_ARGS_LEN]; /* NUL-separated */
+	__u8 nr_args;
+};
+
+#define WC(field) offsetof(struct wire_check, field)
+#define US_MAX	  (UINT64_MAX / 1000) /* microseconds that fit in nanoseconds */
+
+static const struct attr_pol check_pols[XLB_CHECK_A__MAX] = {
+	[XLB_CHECK_A_TYPE] = {"type", K_U8, C_RANGE, WC(type), 0, XLB_CTL_CHECK__MAX - 1},
+	[XLB_CHECK_A_INTERVAL_US] = {"interval_us", K_U64, C_RANGE, WC(interval_us), 1, US_MAX},
+	[XLB_CHECK_A_TIMEOUT_US] = {"timeout_us", K_U64, C_RANGE, WC(timeout_us), 1, US_MAX},
+	[XLB_CHECK_A_RISE] = {"rise", K_U32, C_RANGE, WC(rise), 1, XLB_CHECK_MAX_COUNT},
+	[XLB_CHECK_A_FALL] = {"fall", K_U32, C_RANGE, WC(fall), 1, XLB_CHECK_MAX_COUNT},
+	[XLB_CHECK_A_PORT] = {"port", K_U16, C_RANGE, WC(port), 1, UINT16_MAX},
+	[XLB_CHECK_A_METHOD] = {"method", K_STR, C_RANGE, WC(method), 0, XLB_CHECK_METHOD_LEN},
+	[XLB_CHECK_A_PATH] = {"path", K_STR, C_RANGE, WC(path), 0, XLB_CHECK_PATH_LEN},
+	[XLB_CHECK_A_EXPECT] = {"expect", K_RANGES, C_RANGE, WC(expect), 0, 0},
+	[XLB_CHECK_A_BODY] = {"body", K_STR, C_RANGE, WC(body), 0, XLB_CHECK_BODY_LEN},
+	[XLB_CHECK_A_HOST] = {"host", K_STR, C_RANGE, WC(host), 0, XLB_CHECK_NAME_LEN},
+	[XLB_CHECK_A_TLS] = {"tls", K_U8, C_RANGE, WC(tls), 0, 1},
+	[XLB_CHECK_A_CA_FILE] = {"ca_file", K_STR, C_RANGE, WC(ca_file), 0, XLB_CHECK_FILE_LEN},
+	[XLB_CHECK_A_SNI] = {"sni", K_STR, C_RANGE, WC(sni), 0, XLB_CHECK_NAME_LEN},
+	[XLB_CHECK_A_INSECURE] = {"insecure", K_U8, C_RANGE, WC(insecure), 0, 1},
+	[XLB_CHECK_A_SERVICE] = {"service", K_STR, C_RANGE, WC(service), 0, XLB_CHECK_SERVICE_LEN},
+	[XLB_CHECK_A_PROGRAM] = {"program", K_STR, C_RANGE, WC(program), 0, XLB_CHECK_FILE_LEN},
+	[XLB_CHECK_A_ARGS] = {"args", K_ARGS, C_RANGE, WC(args), 0, 0},
+};
+
+_Static_assert((int)XLB_CTL_CHECK_NONE == (int)XLB_CHECK_NONE &&
+		       (int)XLB_CTL_CHECK_TCP == (int)XLB_CHECK_TCP &&
+		       (int)XLB_CTL_CHECK_HTTP == (int)XLB_CHECK_HTTP &&
+		       (int)XLB_CTL_CHECK_HTTPS == (int)XLB_CHECK_HTTPS &&
+		       (int)XLB_CTL_CHECK_GRPC == (int)XLB_CHECK_GRPC &&
+		       (int)XLB_CTL_CHECK_SCRIPT == (int)XLB_CHECK_SCRIPT &&
+		       (int)XLB_CTL_CHECK__MAX == (int)XLB_CHECK__MAX,
+	       "the protocol's check types are check_spec.h's");
+
 /* What a command may and must carry, as a request and as a reply. */
 struct cmd_rule {
 	const char *name;
@@ -127,13 +227,12 @@ struct cmd_rule {
 #define CMD(c) [(c)-XLB_CMD_VIP_ADD]
 
 static const struct cmd_rule cmd_rules[XLB_CMD__MAX - XLB_CMD_VIP_ADD] = {
-	CMD(XLB_CMD_VIP_ADD) = {"vip_add", false, true, VIP_KEY | BIT(XLB_A_MODE), VIP_KEY, 0, 0,
-				0},
+	CMD(XLB_CMD_VIP_ADD) = {"vip_add", false, true, VIP_KEY | VIP_OPTS, VIP_KEY, 0, 0, 0},
 	CMD(XLB_CMD_VIP_DEL) = {"vip_del", false, true, VIP_KEY, VIP_KEY, 0, 0, 0},
-	CMD(XLB_CMD_VIP_SET) = {"vip_set", false, true, VIP_KEY | BIT(XLB_A_MODE), VIP_KEY,
-				BIT(XLB_A_MODE), 0, 0},
+	CMD(XLB_CMD_VIP_SET) = {"vip_set", false, true, VIP_KEY | VIP_OPTS, VIP_KEY, VIP_OPTS, 0,
+				0},
 	CMD(XLB_CMD_VIP_GET) = {"vip_get", true, false, VIP_KEY, 0, 0,
-				VIP_KEY | BIT(XLB_A_MODE) | BIT(XLB_A_VIP_ID) | BIT(XLB_A_COUNTERS),
+				VIP_KEY | VIP_OPTS | BIT(XLB_A_VIP_ID) | BIT(XLB_A_COUNTERS),
 				VIP_KEY | BIT(XLB_A_MODE) | BIT(XLB_A_VIP_ID)},
 	CMD(XLB_CMD_BACKEND_ADD) = {"backend_add", false, true,
 				    BE_KEY | BIT(XLB_A_BACKEND_PORT) | BIT(XLB_A_WEIGHT) |
@@ -147,13 +246,16 @@ static const struct cmd_rule cmd_rules[XLB_CMD__MAX - XLB_CMD_VIP_ADD] = {
 					    BIT(XLB_A_CHECK),
 				    BE_KEY, BIT(XLB_A_WEIGHT) | BIT(XLB_A_FLAGS) | BIT(XLB_A_CHECK),
 				    0, 0},
-	CMD(XLB_CMD_BACKEND_GET) =
-		{"backend_get", true, false, VIP_KEY, 0, 0,
-		 BE_KEY | BIT(XLB_A_BACKEND_PORT) | BIT(XLB_A_BACKEND_ID) | BIT(XLB_A_GENERATION) |
-			 BIT(XLB_A_WEIGHT) | BIT(XLB_A_FLAGS) | BIT(XLB_A_STATE) |
-			 BIT(XLB_A_HEALTH) | BIT(XLB_A_COUNTERS) | BIT(XLB_A_CHECK),
-		 BE_KEY | BIT(XLB_A_BACKEND_PORT) | BIT(XLB_A_BACKEND_ID) | BIT(XLB_A_GENERATION) |
-			 BIT(XLB_A_WEIGHT) | BIT(XLB_A_FLAGS) | BIT(XLB_A_STATE)},
+	CMD(XLB_CMD_BACKEND_GET) = {"backend_get", true, false, VIP_KEY, 0, 0,
+				    BE_KEY | BIT(XLB_A_BACKEND_PORT) | BIT(XLB_A_BACKEND_ID) |
+					    BIT(XLB_A_GENERATION) | BIT(XLB_A_WEIGHT) |
+					    BIT(XLB_A_FLAGS) | BIT(XLB_A_STATE) |
+					    BIT(XLB_A_HEALTH) | BIT(XLB_A_COUNTERS) |
+					    BIT(XLB_A_CHECK) | BIT(XLB_A_CHECK_STATUS),
+				    BE_KEY | BIT(XLB_A_BACKEND_PORT) | BIT(XLB_A_BACKEND_ID) |
+					    BIT(XLB_A_GENERATION) |
+					    BIT(XLB_A_WEIGHT) | BIT(XLB_A_FLAGS) |
+					    BIT(XLB_A_STATE)},
 	CMD(XLB_CMD_FLOW_GET) = {"flow_get", false, false, FLOW_KEY, FLOW_KEY, 0,
 				 FLOW_KEY | BIT(XLB_A_FLOW_SOURCE) | BIT(XLB_A_VIP_ADDR) |
 					 BIT(XLB_A_PORT) | BIT(XLB_A_VIP_ID) |
@@ -161,9 +263,9 @@ static const struct cmd_rule cmd_rules[XLB_CMD__MAX - XLB_CMD_VIP_ADD] = {
 					 BIT(XLB_A_BACKEND_ID) | BIT(XLB_A_GENERATION) |
 					 BIT(XLB_A_STATE),
 				 FLOW_KEY | BIT(XLB_A_FLOW_SOURCE)},
+	/* a counter's message, or the health checks' (check_values tells) */
 	CMD(XLB_CMD_STATS_GET) = {"stats_get", true, false, 0, 0, 0,
-				  BIT(XLB_A_STAT_ID) | BIT(XLB_A_STAT_NAME) | BIT(XLB_A_COUNTERS),
-				  BIT(XLB_A_STAT_ID) | BIT(XLB_A_STAT_NAME) | BIT(XLB_A_COUNTERS)},
+				  STAT_MSG | BIT(XLB_A_HEALTH_STATS), 0},
 	CMD(XLB_CMD_CONFIG_SET) = {"config_set", false, true, BIT(XLB_A_MTU) | SOURCES, 0,
 				   BIT(XLB_A_MTU) | BIT(XLB_A_SRC4_ADDR) | BIT(XLB_A_SRC6_ADDR), 0,
 				   0},
@@ -297,12 +399,105 @@ static bool put_counters(struct nlmsghdr *nlh, size_t limit, const struct xlb_ct
 	return true;
 }
 
-static bool put_check(struct nlmsghdr *nlh, size_t limit, const struct nlattr *check)
+/* A nest of the fields of base whose bit is in present. */
+static bool put_nested(struct nlmsghdr *nlh, size_t limit, __u16 type, const struct attr_pol *pols,
+		       unsigned int max, const char *base, __u32 present)
 {
-	size_t len = check ? mnl_attr_get_payload_len(check) : 0;
-	const void *data = check ? mnl_attr_get_payload(check) : NULL;
+	struct nlattr *nest;
+	unsigned int i;
+	bool ok;
 
-	return mnl_attr_put_check(nlh, limit, XLB_A_CHECK | NLA_F_NESTED, len, data);
+	nest = mnl_attr_nest_start_check(nlh, limit, type);
+	if (!nest)
+		return false;
+	for (i = 1; i < max; i++) {
+		if (!(present & (1U << i)))
+			continue;
+		if (pols[i].kind == K_BUCKETS)
+			ok = mnl_attr_put_check(nlh, limit, i, sizeof(__u64) * XLB_SWAP_BUCKETS,
+						base + pols[i].off);
+		else
+			ok = put_value(nlh, limit, i, pols[i].kind, base + pols[i].off);
+		if (!ok)
+			return false;
+	}
+	mnl_attr_nest_end(nlh, nest);
+	return true;
+}
+
+static bool is_web(const struct xlb_check_spec *s)
+{
+	return s->type == XLB_CHECK_HTTP || s->type == XLB_CHECK_HTTPS;
+}
+
+static bool put_str_if(struct nlmsghdr *nlh, size_t limit, __u16 type, const char *s)
+{
+	return !*s || mnl_attr_put_strz_check(nlh, limit, type, s);
+}
+
+static bool put_check_args(struct nlmsghdr *nlh, size_t limit, const struct xlb_check_spec *s)
+{
+	struct nlattr *nest;
+	const char *p = s->args;
+	__u8 i;
+
+	nest = mnl_attr_nest_start_check(nlh, limit, XLB_CHECK_A_ARGS);
+	if (!nest)
+		return false;
+	for (i = 0; i < s->nr_args; i++, p += strlen(p) + 1)
+		if (!mnl_attr_put_strz_check(nlh, limit, XLB_CHECK_ARG, p))
+			return false;
+	mnl_attr_nest_end(nlh, nest);
+	return true;
+}
+
+/* Every option of the spec's type, defaults included, so the receiver gets
+ * exactly this spec whatever its own defaults. */
+static bool put_check(struct nlmsghdr *nlh, size_t limit, const struct xlb_check_spec *s)
+{
+	struct xlb_ctl_status_range r[XLB_CHECK_MAX_RANGES];
+	struct nlattr *nest;
+	bool ok = true;
+	__u8 i;
+
+	nest = mnl_attr_nest_start_check(nlh, limit, XLB_A_CHECK);
+	if (!nest || !mnl_attr_put_u8_check(nlh, limit, XLB_CHECK_A_TYPE, (__u8)s->type))
+		return false;
+	if (s->type != XLB_CHECK_NONE) {
+		ok = mnl_attr_put_u64_check(nlh, limit, XLB_CHECK_A_INTERVAL_US,
+					    s->interval_ns / XLB_NSEC_PER_USEC) &&
+		     mnl_attr_put_u64_check(nlh, limit, XLB_CHECK_A_TIMEOUT_US,
+					    s->timeout_ns / XLB_NSEC_PER_USEC) &&
+		     mnl_attr_put_u32_check(nlh, limit, XLB_CHECK_A_RISE, s->rise) &&
+		     mnl_attr_put_u32_check(nlh, limit, XLB_CHECK_A_FALL, s->fall) &&
+		     (!s->port || mnl_attr_put_u16_check(nlh, limit, XLB_CHECK_A_PORT, s->port));
+	}
+	if (ok && is_web(s)) {
+		for (i = 0; i < s->nr_expect && i < XLB_CHECK_MAX_RANGES; i++) {
+			r[i].lo = s->expect[i].lo;
+			r[i].hi = s->expect[i].hi;
+		}
+		ok = mnl_attr_put_strz_check(nlh, limit, XLB_CHECK_A_METHOD, s->method) &&
+		     mnl_attr_put_strz_check(nlh, limit, XLB_CHECK_A_PATH, s->path) &&
+		     mnl_attr_put_check(nlh, limit, XLB_CHECK_A_EXPECT, i * sizeof(r[0]), r);
+	}
+	if (ok && s->type != XLB_CHECK_NONE) {
+		ok = put_str_if(nlh, limit, XLB_CHECK_A_BODY, s->body) &&
+		     put_str_if(nlh, limit, XLB_CHECK_A_HOST, s->host) &&
+		     (s->type != XLB_CHECK_GRPC || !s->tls ||
+		      mnl_attr_put_u8_check(nlh, limit, XLB_CHECK_A_TLS, 1)) &&
+		     put_str_if(nlh, limit, XLB_CHECK_A_CA_FILE, s->ca_file) &&
+		     put_str_if(nlh, limit, XLB_CHECK_A_SNI, s->sni) &&
+		     (!s->insecure || mnl_attr_put_u8_check(nlh, limit, XLB_CHECK_A_INSECURE, 1)) &&
+		     put_str_if(nlh, limit, XLB_CHECK_A_SERVICE, s->service);
+	}
+	if (ok && s->type == XLB_CHECK_SCRIPT)
+		ok = mnl_attr_put_strz_check(nlh, limit, XLB_CHECK_A_PROGRAM, s->program) &&
+		     (!s->nr_args || put_check_args(nlh, limit, s));
+	if (!ok)
+		return false;
+	mnl_attr_nest_end(nlh, nest);
+	return true;
 }
 
 int xlb_ctl_msg__encode(const struct xlb_ctl_msg *m, void *buf, size_t size)
@@ -331,7 +526,13 @@ int xlb_ctl_msg__encode(const struct xlb_ctl_msg *m, void *buf, size_t size)
 		if (p->kind == K_COUNTERS)
 			ok = put_counters(nlh, limit, &m->cnt);
 		else if (p->kind == K_CHECK)
-			ok = put_check(nlh, limit, m->be.check);
+			ok = put_check(nlh, limit, &m->check);
+		else if (p->kind == K_CHECK_STATUS)
+			ok = put_nested(nlh, limit, a, chst_pols, XLB_CHST__MAX, field,
+					m->hc.present);
+		else if (p->kind == K_HEALTH_STATS)
+			ok = put_nested(nlh, limit, a, hst_pols, XLB_HST__MAX, field,
+					m->hst.present);
 		else
 			ok = put_value(nlh, limit, a, p->kind, field);
 		if (!ok)
@@ -398,6 +599,7 @@ static int check_value(const struct attr_pol *p, __u64 v, struct decode_ctx *c)
 }
 
 static int decode_cb(const struct nlattr *attr, void *data);
+static int decode_check(const struct nlattr *attr, struct decode_ctx *c);
 
 static int decode_nested(const struct nlattr *attr, struct decode_ctx *outer,
 			 const struct attr_pol *pols, unsigned int max, const char *space,
@@ -473,6 +675,172 @@ static int decode_scalar(const struct nlattr *attr, const struct attr_pol *p, ch
 	return 0;
 }
 
+static int decode_ranges(const struct nlattr *attr, const struct attr_pol *p, struct wire_check *w,
+			 struct decode_ctx *c)
+{
+	const struct xlb_ctl_status_range *r = mnl_attr_get_payload(attr);
+	size_t len = mnl_attr_get_payload_len(attr), i;
+
+	if (!len || len % sizeof(*r) || len / sizeof(*r) > XLB_CHECK_MAX_RANGES)
+		return xlb_ctl_err__set(c->e, -EINVAL,
+					"%s %s: length %zu is not 1..%d ranges of %zu bytes",
+					c->space, p->name, len, XLB_CHECK_MAX_RANGES, sizeof(*r));
+	for (i = 0; i < len / sizeof(*r); i++) {
+		w->expect[i].lo = r[i].lo;
+		w->expect[i].hi = r[i].hi;
+	}
+	w->nr_expect = (__u8)i;
+	return 0;
+}
+
+/* The script's arguments: XLB_CHECK_ARG strings (empty ones too), in order. */
+static int decode_args(const struct nlattr *attr, const struct attr_pol *p, struct wire_check *w,
+		       struct decode_ctx *c)
+{
+	const struct nlattr *a;
+	size_t used = 0, len;
+
+	if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0 ||
+	    !attrs_whole(mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr)))
+		return xlb_ctl_err__set(c->e, -EINVAL, "%s %s: malformed nest", c->space, p->name);
+	mnl_attr_for_each_nested(a, attr)
+	{
+		if (mnl_attr_get_type(a) != XLB_CHECK_ARG)
+			return xlb_ctl_err__set(c->e, -EINVAL, "%s %s: unknown type %u", c->space,
+						p->name, mnl_attr_get_type(a));
+		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0 ||
+		    strlen(mnl_attr_get_str(a)) + 1 != mnl_attr_get_payload_len(a))
+			return xlb_ctl_err__set(c->e, -EINVAL, "%s %s: not a NUL-terminated string",
+						c->space, p->name);
+		len = mnl_attr_get_payload_len(a);
+		if (w->nr_args == XLB_CHECK_MAX_ARGS || used + len > sizeof(w->args))
+			return xlb_ctl_err__set(c->e, -EINVAL, "%s %s: over %d or %zu bytes",
+						c->space, p->name, XLB_CHECK_MAX_ARGS,
+						sizeof(w->args));
+		memcpy(w->args + used, mnl_attr_get_str(a), len);
+		used += len;
+		w->nr_args++;
+	}
+	return 0;
+}
+
+#define CHECK_WORDS_MAX	 64
+#define CHECK_WORDS_SIZE 4096
+#define NUM_TEXT_MAX	 24
+#define EXPECT_TEXT_MAX	 80
+
+/* Words for xlb_check_spec__parse, copied into one buffer. */
+struct words {
+	char *argv[CHECK_WORDS_MAX];
+	int n;
+	size_t used;
+	char buf[CHECK_WORDS_SIZE];
+};
+
+static void word(struct words *w, const char *s)
+{
+	size_t len = strlen(s) + 1;
+
+	/* sized for the longest spec: never full */
+	if (w->n == CHECK_WORDS_MAX || w->used + len > sizeof(w->buf))
+		return;
+	memcpy(w->buf + w->used, s, len);
+	w->argv[w->n++] = w->buf + w->used;
+	w->used += len;
+}
+
+static void word_pair(struct words *w, bool given, const char *key, const char *value)
+{
+	if (!given)
+		return;
+	word(w, key);
+	word(w, value);
+}
+
+static void word_num(struct words *w, bool given, const char *key, const char *fmt,
+		     unsigned long long v)
+{
+	char num[NUM_TEXT_MAX];
+
+	snprintf(num, sizeof(num), fmt, v);
+	word_pair(w, given, key, num);
+}
+
+/* The wire's check as the CLI's words, then parsed as the CLI parses it. */
+static int check_from_wire(const struct wire_check *wc, __u64 seen, struct xlb_check_spec *spec,
+			   struct xlb_ctl_err *e)
+{
+	static const __u64 script_only = BIT(XLB_CHECK_A_PROGRAM) | BIT(XLB_CHECK_A_ARGS);
+	struct xlb_errmsg em = {};
+	char expect[EXPECT_TEXT_MAX];
+	struct words *w;
+	const char *a;
+	size_t used = 0;
+	__u8 i;
+	int err;
+
+	if (!(seen & BIT(XLB_CHECK_A_TYPE)))
+		return xlb_ctl_err__set(e, -EINVAL, "check attribute type missing");
+	if (wc->type != XLB_CHECK_SCRIPT && (seen & script_only))
+		return xlb_ctl_err__set(e, -EINVAL, "check: '%s' is not an option of %s checks",
+					seen & BIT(XLB_CHECK_A_PROGRAM) ? "program" : "arg",
+					xlb_check_type__name(wc->type));
+	if (wc->type == XLB_CHECK_SCRIPT && !(seen & BIT(XLB_CHECK_A_PROGRAM)))
+		return xlb_ctl_err__set(e, -EINVAL, "check: missing program after 'script'");
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return xlb_ctl_err__set(e, -ENOMEM, "out of memory");
+	word(w, xlb_check_type__name(wc->type));
+	if (wc->type == XLB_CHECK_SCRIPT) {
+		word(w, wc->program);
+		for (i = 0, a = wc->args; i < wc->nr_args; i++, a += strlen(a) + 1)
+			word_pair(w, true, "arg", a);
+	}
+	word_num(w, seen & BIT(XLB_CHECK_A_INTERVAL_US), "interval", "%lluus", wc->interval_us);
+	word_num(w, seen & BIT(XLB_CHECK_A_TIMEOUT_US), "timeout", "%lluus", wc->timeout_us);
+	word_num(w, seen & BIT(XLB_CHECK_A_RISE), "rise", "%llu", wc->rise);
+	word_num(w, seen & BIT(XLB_CHECK_A_FALL), "fall", "%llu", wc->fall);
+	word_num(w, seen & BIT(XLB_CHECK_A_PORT), "port", "%llu", wc->port);
+	word_pair(w, seen & BIT(XLB_CHECK_A_METHOD), "method", wc->method);
+	word_pair(w, seen & BIT(XLB_CHECK_A_PATH), "path", wc->path);
+	expect[0] = '\0';
+	for (i = 0; i < wc->nr_expect; i++)
+		used += snprintf(expect + used, sizeof(expect) - used, "%s%u-%u", i ? "," : "",
+				 wc->expect[i].lo, wc->expect[i].hi);
+	word_pair(w, seen & BIT(XLB_CHECK_A_EXPECT), "expect", expect);
+	word_pair(w, seen & BIT(XLB_CHECK_A_BODY), "body", wc->body);
+	word_pair(w, seen & BIT(XLB_CHECK_A_HOST), "host", wc->host);
+	if (wc->tls)
+		word(w, "tls");
+	word_pair(w, seen & BIT(XLB_CHECK_A_CA_FILE), "ca", wc->ca_file);
+	word_pair(w, seen & BIT(XLB_CHECK_A_SNI), "sni", wc->sni);
+	if (wc->insecure)
+		word(w, "insecure");
+	word_pair(w, seen & BIT(XLB_CHECK_A_SERVICE), "service", wc->service);
+	err = xlb_check_spec__parse(spec, w->n, w->argv, NULL, &em);
+	free(w);
+	if (err)
+		return xlb_ctl_err__set(e, err, "%s", em.text);
+	return 0;
+}
+
+static int decode_check(const struct nlattr *attr, struct decode_ctx *c)
+{
+	struct wire_check *wc;
+	__u64 seen;
+	int err;
+
+	wc = calloc(1, sizeof(*wc));
+	if (!wc)
+		return xlb_ctl_err__set(c->e, -ENOMEM, "out of memory");
+	err = decode_nested(attr, c, check_pols, XLB_CHECK_A__MAX, "check attribute", (char *)wc,
+			    &seen);
+	if (!err)
+		err = check_from_wire(wc, seen, &c->m->check, c->e);
+	free(wc);
+	return err;
+}
+
 static int decode_attr(const struct nlattr *attr, unsigned int type, struct decode_ctx *c)
 {
 	const struct attr_pol *p = &c->pols[type];
@@ -507,13 +875,31 @@ static int decode_attr(const struct nlattr *attr, unsigned int type, struct deco
 		c->m->cnt.present = seen;
 		return 0;
 	case K_CHECK:
-		/* No check attribute is defined yet: decode_nested refuses any. */
-		err = decode_nested(attr, c, NULL, XLB_CHECK_A__MAX, "check attribute", NULL,
+		return decode_check(attr, c);
+	case K_CHECK_STATUS:
+		err = decode_nested(attr, c, chst_pols, XLB_CHST__MAX, "check status", field,
 				    &seen);
 		if (err)
 			return err;
-		c->m->be.check = attr;
+		c->m->hc.present = seen;
 		return 0;
+	case K_HEALTH_STATS:
+		err = decode_nested(attr, c, hst_pols, XLB_HST__MAX, "health stat", field, &seen);
+		if (err)
+			return err;
+		c->m->hst.present = seen;
+		return 0;
+	case K_BUCKETS:
+		if (mnl_attr_validate2(attr, MNL_TYPE_BINARY, sizeof(__u64) * XLB_SWAP_BUCKETS) < 0)
+			return xlb_ctl_err__set(c->e, -EINVAL, "%s %s: wrong length %u", c->space,
+						p->name,
+						(unsigned int)mnl_attr_get_payload_len(attr));
+		memcpy(field, mnl_attr_get_payload(attr), sizeof(__u64) * XLB_SWAP_BUCKETS);
+		return 0;
+	case K_RANGES:
+		return decode_ranges(attr, p, (struct wire_check *)c->base, c);
+	case K_ARGS:
+		return decode_args(attr, p, (struct wire_check *)c->base, c);
 	default:
 		return decode_scalar(attr, p, field, c);
 	}
@@ -659,6 +1045,13 @@ static int check_values(struct xlb_ctl_msg *m, __u64 seen, enum xlb_ctl_dir dir,
 		return xlb_ctl_err__set(e, -EINVAL, "attribute flags: bits outside flags_mask");
 	if ((seen & BIT(XLB_A_FLAGS)) && !(seen & BIT(XLB_A_FLAGS_MASK)))
 		m->be.flags_mask = XLB_BE_F_ALL;
+	/* A stats reply is one counter, or the health checks' summary alone. */
+	if (dir == XLB_CTL_REPLY && m->cmd == XLB_CMD_STATS_GET &&
+	    (seen & BIT(XLB_A_HEALTH_STATS) ? seen != BIT(XLB_A_HEALTH_STATS)
+					    : (seen & STAT_MSG) != STAT_MSG))
+		return xlb_ctl_err__set(e, -EINVAL,
+					"stats_get: a reply carries stat_id, stat_name and "
+					"counters, or health_stats alone");
 	if (dir == XLB_CTL_REQUEST && m->cmd == XLB_CMD_BACKEND_ADD && !(seen & BIT(XLB_A_WEIGHT)))
 		m->be.weight = XLB_WEIGHT_DEFAULT;
 	return 0;

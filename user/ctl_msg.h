@@ -6,7 +6,9 @@
  * allows and requires. xlbd and xlbctl both use this file.
  *
  * Changes after the first commit are additions only, listed here:
- *   (none yet)
+ *   - health checks: xlb_ctl_msg.check (XLB_A_CHECK decoded into a check
+ *     spec, replacing the raw be.check pointer), .hc (XLB_A_CHECK_STATUS),
+ *     .hst (XLB_A_HEALTH_STATS), vip.fail_open.
  */
 #ifndef XLB_CTL_MSG_H
 #define XLB_CTL_MSG_H
@@ -16,6 +18,8 @@
 #include <net/if.h>
 #include <linux/netlink.h>
 #include <xlb/ctl.h>
+
+#include "check_spec.h"
 
 #define XLB_CTL_STAT_NAME_MAX 64 /* XLB_A_STAT_NAME, NUL included */
 #define XLB_CTL_HAS_WORDS     ((XLB_A__MAX + 63) / 64)
@@ -51,8 +55,9 @@ struct xlb_ctl_counters {
 
 struct xlb_ctl_vip {
 	struct xlb_ctl_vip_key key;
-	__u8 mode; /* XLB_A_MODE */
-	__u32 id;  /* XLB_A_VIP_ID */
+	__u8 mode;	/* XLB_A_MODE */
+	__u8 fail_open; /* XLB_A_FAIL_OPEN */
+	__u32 id;	/* XLB_A_VIP_ID */
 };
 
 struct xlb_ctl_backend {
@@ -65,9 +70,34 @@ struct xlb_ctl_backend {
 	__u32 flags_mask;     /* XLB_A_FLAGS_MASK */
 	__u8 state;	      /* XLB_A_STATE */
 	__u8 health;	      /* XLB_A_HEALTH */
-	/* XLB_A_CHECK as received (points into the decoded buffer) or to be
-	 * copied by encode; the health-check issue gives it fields. */
-	const struct nlattr *check;
+};
+
+/* XLB_A_CHECK_STATUS; present has bit (1 << XLB_CHST_*) per attribute seen. */
+struct xlb_ctl_check_status {
+	__u8 type;	/* enum xlb_ctl_check_type */
+	__u8 inherited; /* 0/1 */
+	__u32 passes;
+	__u32 failures;
+	__u64 in_state_ms;
+	__u64 checks;
+	__u64 ago_ms;
+	__u64 latency_us;
+	char reason[XLB_CTL_CHECK_REASON_MAX];
+	char text[XLB_CTL_CHECK_TEXT_MAX];
+	char output[XLB_CTL_CHECK_OUTPUT_MAX];
+	__u32 present;
+};
+
+/* XLB_A_HEALTH_STATS; present as above (1 << XLB_HST_*). */
+struct xlb_ctl_health_stats {
+	__u32 targets;
+	__u64 results;
+	__u64 changes;
+	__u64 swaps;
+	__u64 swap_sum_us;
+	__u64 swap_max_us;
+	__u64 buckets[XLB_SWAP_BUCKETS];
+	__u32 present;
 };
 
 /* FLOW_GET: family and protocol are vip.key's. */
@@ -111,6 +141,11 @@ struct xlb_ctl_msg {
 	struct xlb_ctl_stat stat;
 	struct xlb_ctl_config cfg;
 	struct xlb_ctl_counters cnt;
+	/* XLB_A_CHECK: a VIP's or a backend's check, as the CLI parses it (so
+	 * the wire and the command line refuse exactly the same things) */
+	struct xlb_check_spec check;
+	struct xlb_ctl_check_status hc;
+	struct xlb_ctl_health_stats hst;
 };
 
 /* Direction a message is decoded as: requests carry NLM_F_REQUEST and may

@@ -22,6 +22,8 @@
 #include "config.h"
 #include "daemon.h"
 #include "dataplane.h"
+#include "health_sync.h"
+#include "http.h"
 #include "log.h"
 #include "request.h"
 #include "rtnl.h"
@@ -283,6 +285,44 @@ static void on_timer(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
 	housekeeping(d, d->ticks % XLBD_NEXTHOP_TICKS < n);
 }
 
+static int set_health(void *arg, __u32 backend_id, enum xlb_health health)
+{
+	return xlbd__set_health(arg, backend_id, health);
+}
+
+/* The checks of the model's backends, seeded with their recorded states. */
+static int start_checks(struct xlbd *d)
+{
+	int err;
+
+	err = health_sync__new(&d->loop, set_health, d, &d->hs);
+	if (err) {
+		pr_warn("%s: health checks: %s\n", d->name, strerror(-err));
+		return err;
+	}
+	/* a check that cannot start is logged and left out: not fatal */
+	if (health_sync__update(d->hs, &d->state))
+		pr_warn("%s: some health checks did not start\n", d->name);
+	return 0;
+}
+
+static int start_http(struct xlbd *d)
+{
+	int err;
+
+	if (!d->opt.http_len)
+		return 0;
+	err = xlb_http__open(&d->loop, (const struct sockaddr *)&d->opt.http_addr, d->opt.http_len,
+			     &d->http);
+	if (err && !d->opt.http_explicit) {
+		pr_warn("%s: no HTTP endpoint (--http ADDR:PORT picks another address)\n", d->name);
+		return 0;
+	}
+	if (!err)
+		err = xlbd__http_routes(d);
+	return err;
+}
+
 static int open_loop(struct xlbd *d)
 {
 	struct ctl_handler h = {.apply = xlbd__apply, .query = xlbd__query, .ctx = d};
@@ -305,6 +345,10 @@ static int open_loop(struct xlbd *d)
 	err = xlb_timerfd__arm(d->timer_fd, XLBD_TICK_NS, XLBD_TICK_NS);
 	if (!err)
 		err = xlb_loop__add(&d->loop, d->timer_fd, EPOLLIN, on_timer, d);
+	if (!err)
+		err = start_checks(d);
+	if (!err)
+		err = start_http(d);
 	if (err)
 		return err;
 	return ctl_server__open(&d->ctl, &d->loop, d->sock_path, d->opt.allow_uid, &h);
@@ -380,6 +424,10 @@ void xlbd__fini(struct xlbd *d)
 {
 	ctl_server__close(d->ctl);
 	d->ctl = NULL;
+	xlb_http__close(d->http);
+	d->http = NULL;
+	health_sync__free(d->hs);
+	d->hs = NULL;
 	xlb_loop__fini(&d->loop);
 	if (d->sig_fd >= 0)
 		close(d->sig_fd);
@@ -417,6 +465,9 @@ int xlbd__commit(struct xlbd *d, struct xlb_state *next, struct xlb_ctl_err *e)
 	err = dataplane__sync(&d->maps, &d->state, next, &em);
 	if (!err) {
 		state__move(&d->state, next);
+		/* checks follow the backends; one that cannot start is logged */
+		if (d->hs && health_sync__update(d->hs, &d->state))
+			pr_debug("%s: some health checks did not start\n", d->name);
 		return 0;
 	}
 	pr_warn("%s: %s: %s; undoing\n", d->name, em.text, strerror(-err));
@@ -460,12 +511,20 @@ int xlbd__set_health(struct xlbd *d, __u32 backend_id, enum xlb_health health)
 	struct xlb_state work;
 	int err;
 
+	/* detached: the model alone; attaching writes it into the maps */
+	if (!d->attached) {
+		err = state__set_health(&d->state, backend_id, health);
+		return err < 0 ? err : 0;
+	}
 	err = state__clone(&work, &d->state);
 	if (err)
 		return err;
 	err = state__set_health(&work, backend_id, health);
-	if (err > 0)
+	if (err > 0) {
 		err = xlbd__commit(d, &work, &e);
+		if (!err)
+			err = 1;
+	}
 	state__fini(&work);
 	return err;
 }

@@ -11,6 +11,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "control.h"
@@ -30,7 +31,14 @@ struct xlbd_opts {
 	enum xlb_attach_mode mode;
 	__u32 flow_entries; /* 0: the ABI default */
 	uid_t allow_uid;    /* CTL_NO_UID: root only */
+	/* the HTTP endpoint (/health...): http_len 0 means off */
+	struct sockaddr_storage http_addr;
+	socklen_t http_len;
+	bool http_explicit; /* given with --http: failing to listen stops the start */
 };
+
+struct health_sync;
+struct xlb_http;
 
 struct xlbd {
 	struct xlbd_opts opt;
@@ -51,6 +59,8 @@ struct xlbd {
 	unsigned long ticks;
 	struct ctl_server *ctl;
 	struct xlb_rates *rates;
+	struct health_sync *hs;
+	struct xlb_http *http;
 };
 
 /* Names, paths and the instance lock (one xlbd per NAME): -EBUSY if another
@@ -84,8 +94,13 @@ int xlbd__attach(struct xlbd *d, enum xlb_attach_mode mode, struct xlb_ctl_err *
 int xlbd__detach(struct xlbd *d, struct xlb_ctl_err *e);
 
 /* The health-check hook: a backend went up or down; its VIP's ring is
- * rebuilt and swapped. */
+ * rebuilt and swapped. Returns 1 when the maps changed, 0 when nothing had
+ * to (or the program is detached: the model alone changes), or -errno. */
 int xlbd__set_health(struct xlbd *d, __u32 backend_id, enum xlb_health health);
+
+/* The HTTP endpoint's routes: /health, /health/live, /health/ready
+ * (health_http.c). */
+int xlbd__http_routes(struct xlbd *d);
 
 /* `xlbd --detach` with no daemon running: detach, unpin, forget the state. */
 int xlbd__detach_offline(const struct xlbd_opts *o);

@@ -19,13 +19,14 @@
 /* Distinct egress devices remembered per ensure round. */
 #define NEXTHOP_MAX_PORTS XLB_MAX_TX_PORTS
 
-void dataplane__backend_entry(const struct state_backend *b, struct xlb_backend *out)
+void dataplane__backend_entry(const struct state_backend *b, enum xlb_backend_state st,
+			      struct xlb_backend *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->addr = b->addr;
 	out->port = b->port;
 	out->family = b->family;
-	out->state = (__u8)state__backend_dp_state(b);
+	out->state = (__u8)st;
 	out->generation = b->generation;
 }
 
@@ -65,6 +66,7 @@ struct sync_ctx {
 	__u32 *ring;
 	__u32 *cur_ring;
 	const struct state_backend **from_be; /* from's backends by id */
+	__u8 *from_st;			      /* their states (enum xlb_backend_state) */
 	struct xlb_errmsg *e;
 };
 
@@ -85,11 +87,18 @@ static int ctx__init(struct sync_ctx *c, const struct xlb_maps *m, const struct 
 	c->ring = malloc(sizeof(struct xlb_ring));
 	c->cur_ring = from ? NULL : malloc(sizeof(struct xlb_ring));
 	c->from_be = calloc(XLB_MAX_BACKENDS, sizeof(*c->from_be));
-	if (!c->mem_from || !c->mem_to || !c->ring || (!from && !c->cur_ring) || !c->from_be)
+	c->from_st = calloc(XLB_MAX_BACKENDS, sizeof(*c->from_st));
+	if (!c->mem_from || !c->mem_to || !c->ring || (!from && !c->cur_ring) || !c->from_be ||
+	    !c->from_st)
 		return xlb_errmsg__set(e, -ENOMEM, "out of memory");
 	for (i = 0; from && i < from->nr_vips; i++) {
-		for (j = 0; j < from->vips[i].nr_be; j++)
-			c->from_be[from->vips[i].be[j].id] = &from->vips[i].be[j];
+		const struct state_vip *v = &from->vips[i];
+		bool open = state__vip_failing_open(v);
+
+		for (j = 0; j < v->nr_be; j++) {
+			c->from_be[v->be[j].id] = &v->be[j];
+			c->from_st[v->be[j].id] = (__u8)state__backend_state(&v->be[j], open);
+		}
 	}
 	return 0;
 }
@@ -101,6 +110,7 @@ static void ctx__fini(struct sync_ctx *c)
 	free(c->ring);
 	free(c->cur_ring);
 	free(c->from_be);
+	free(c->from_st);
 }
 
 static int sync_config(struct sync_ctx *c, const struct xlb_state *from, const struct xlb_state *to)
@@ -146,13 +156,15 @@ static int sync_backends_in(struct sync_ctx *c, const struct xlb_state *from,
 	int err;
 
 	for (i = 0; i < to->nr_vips; i++) {
+		bool open = state__vip_failing_open(&to->vips[i]);
+
 		for (j = 0; j < to->vips[i].nr_be; j++) {
 			const struct state_backend *b = &to->vips[i].be[j];
 			const struct state_backend *ob = c->from_be[b->id];
 
-			dataplane__backend_entry(b, &want);
+			dataplane__backend_entry(b, state__backend_state(b, open), &want);
 			if (ob) {
-				dataplane__backend_entry(ob, &had);
+				dataplane__backend_entry(ob, c->from_st[b->id], &had);
 				if (!memcmp(&had, &want, sizeof(want)))
 					continue;
 			}

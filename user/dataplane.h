@@ -22,8 +22,10 @@
 int dataplane__sync(const struct xlb_maps *m, const struct xlb_state *from,
 		    const struct xlb_state *to, struct xlb_errmsg *e);
 
-/* The backends map entry for a model backend. */
-void dataplane__backend_entry(const struct state_backend *b, struct xlb_backend *out);
+/* The backends map entry for a model backend in state st
+ * (state__backend_state). */
+void dataplane__backend_entry(const struct state_backend *b, enum xlb_backend_state st,
+			      struct xlb_backend *out);
 /* The config map entry for a model's settings. */
 int dataplane__config_entry(const struct xlb_state *s, struct xlb_config *out);
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * The epoll loop. Each registered fd carries a handler whose address is the
- * epoll cookie; a handler removed while a round of events is being
- * dispatched is parked on a retired list and freed after the round, so a
- * later event of the same round never reaches freed memory.
+ * epoll cookie, found by fd in an array (thousands of health checks come
+ * and go: no list walk per change); a handler removed while a round of
+ * events is being dispatched is parked on a retired list and freed after
+ * the round, so a later event of the same round never reaches freed memory.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,8 +18,9 @@
 #include "log.h"
 #include "loop.h"
 
-#define LOOP_MAX_EVENTS 64
-#define NSEC_PER_SEC	1000000000ULL
+#define LOOP_MAX_EVENTS	 64
+#define LOOP_INITIAL_FDS 64
+#define NSEC_PER_SEC	 1000000000ULL
 
 struct xlb_loop_handler {
 	int fd; /* -1 once removed */
@@ -53,28 +55,42 @@ static void free_list(struct xlb_loop_handler *h)
 
 void xlb_loop__fini(struct xlb_loop *loop)
 {
-	free_list(loop->handlers);
+	int fd;
+
+	for (fd = 0; fd < loop->nr_fds; fd++)
+		free(loop->by_fd[fd]);
+	free(loop->by_fd);
 	free_list(loop->retired);
-	loop->handlers = NULL;
+	loop->by_fd = NULL;
+	loop->nr_fds = 0;
 	loop->retired = NULL;
 	if (loop->epfd >= 0)
 		close(loop->epfd);
 	loop->epfd = -1;
 }
 
-static struct xlb_loop_handler *find(struct xlb_loop *loop, int fd,
-				     struct xlb_loop_handler ***linkp)
+static struct xlb_loop_handler *find(const struct xlb_loop *loop, int fd)
 {
-	struct xlb_loop_handler **link;
+	return fd >= 0 && fd < loop->nr_fds ? loop->by_fd[fd] : NULL;
+}
 
-	for (link = &loop->handlers; *link; link = &(*link)->next) {
-		if ((*link)->fd == fd) {
-			if (linkp)
-				*linkp = link;
-			return *link;
-		}
-	}
-	return NULL;
+/* Room in by_fd for fd. */
+static int reserve(struct xlb_loop *loop, int fd)
+{
+	struct xlb_loop_handler **by_fd;
+	int n = loop->nr_fds ? loop->nr_fds : LOOP_INITIAL_FDS;
+
+	while (n <= fd)
+		n *= 2;
+	if (n == loop->nr_fds)
+		return 0;
+	by_fd = realloc(loop->by_fd, (size_t)n * sizeof(*by_fd));
+	if (!by_fd)
+		return -ENOMEM;
+	memset(by_fd + loop->nr_fds, 0, (size_t)(n - loop->nr_fds) * sizeof(*by_fd));
+	loop->by_fd = by_fd;
+	loop->nr_fds = n;
+	return 0;
 }
 
 int xlb_loop__add(struct xlb_loop *loop, int fd, uint32_t events, xlb_loop_cb cb, void *arg)
@@ -83,8 +99,11 @@ int xlb_loop__add(struct xlb_loop *loop, int fd, uint32_t events, xlb_loop_cb cb
 	struct xlb_loop_handler *h;
 	int err;
 
-	if (fd < 0 || !cb || find(loop, fd, NULL))
+	if (fd < 0 || !cb || find(loop, fd))
 		return -EINVAL;
+	err = reserve(loop, fd);
+	if (err)
+		return err;
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
@@ -98,14 +117,13 @@ int xlb_loop__add(struct xlb_loop *loop, int fd, uint32_t events, xlb_loop_cb cb
 		free(h);
 		return err;
 	}
-	h->next = loop->handlers;
-	loop->handlers = h;
+	loop->by_fd[fd] = h;
 	return 0;
 }
 
 int xlb_loop__mod(struct xlb_loop *loop, int fd, uint32_t events)
 {
-	struct xlb_loop_handler *h = find(loop, fd, NULL);
+	struct xlb_loop_handler *h = find(loop, fd);
 	struct epoll_event ev = {.events = events};
 	int err;
 
@@ -122,17 +140,17 @@ int xlb_loop__mod(struct xlb_loop *loop, int fd, uint32_t events)
 
 int xlb_loop__del(struct xlb_loop *loop, int fd)
 {
-	struct xlb_loop_handler **link, *h;
+	struct xlb_loop_handler *h;
 	int err = 0;
 
-	h = find(loop, fd, &link);
+	h = find(loop, fd);
 	if (!h)
 		return -ENOENT;
 	if (epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL)) {
 		err = -errno;
 		pr_warn("epoll_ctl del fd %d: %s\n", fd, strerror(-err));
 	}
-	*link = h->next;
+	loop->by_fd[fd] = NULL;
 	h->fd = -1;
 	h->next = loop->retired;
 	loop->retired = h;

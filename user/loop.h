@@ -21,8 +21,9 @@ typedef void (*xlb_loop_cb)(struct xlb_loop *loop, int fd, uint32_t events, void
 struct xlb_loop {
 	int epfd;
 	bool stop;
-	struct xlb_loop_handler *handlers; /* registered */
-	struct xlb_loop_handler *retired;  /* removed during a dispatch round */
+	struct xlb_loop_handler **by_fd;  /* registered, indexed by fd */
+	int nr_fds;			  /* slots in by_fd */
+	struct xlb_loop_handler *retired; /* removed during a dispatch round */
 };
 
 int xlb_loop__init(struct xlb_loop *loop);

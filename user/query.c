@@ -14,6 +14,7 @@
 #include <xlb/hash.h>
 
 #include "daemon.h"
+#include "health_sync.h"
 #include "log.h"
 #include "netaddr.h"
 #include "request.h"
@@ -69,8 +70,14 @@ static int put_vip(struct xlbd *d, struct ctl_reply *r, const struct state_vip *
 	put_vip_key(&m, v);
 	m.vip.mode = v->mode;
 	m.vip.id = v->id;
+	m.vip.fail_open = v->fail_open;
 	xlb_ctl_msg__set(&m, XLB_A_MODE);
 	xlb_ctl_msg__set(&m, XLB_A_VIP_ID);
+	xlb_ctl_msg__set(&m, XLB_A_FAIL_OPEN);
+	if (v->check) {
+		m.check = v->check->spec;
+		xlb_ctl_msg__set(&m, XLB_A_CHECK);
+	}
 	err = xlb_vip_stats__read(&d->maps, v->id, &c);
 	if (!err) {
 		put_counters(&m, c.packets, c.bytes, &d->rates->vip[v->id]);
@@ -100,8 +107,63 @@ static int vip_dump(struct xlbd *d, const struct xlb_ctl_msg *req, struct ctl_re
 	return 0;
 }
 
+#define NSEC_PER_USEC 1000ULL
+#define NSEC_PER_MSEC 1000000ULL
+
+static __u64 ms_since(__u64 now, __u64 then)
+{
+	return now > then ? (now - then) / NSEC_PER_MSEC : 0;
+}
+
+/* The backend's check: its own spec (for save), and the status of the one
+ * in force (its own or its VIP's). */
+static void put_check(struct xlbd *d, struct xlb_ctl_msg *m, const struct state_vip *v,
+		      const struct state_backend *b)
+{
+	struct xlb_ctl_check_status *hc = &m->hc;
+	const struct state_check *c;
+	struct xlb_health_status st;
+	bool inherited;
+	__u64 now;
+
+	if (b->check) {
+		m->check = b->check->spec;
+		xlb_ctl_msg__set(m, XLB_A_CHECK);
+	}
+	c = state__backend_check(v, b, &inherited);
+	if (!c)
+		return;
+	hc->type = (__u8)c->spec.type;
+	hc->inherited = inherited;
+	hc->present = (1U << XLB_CHST_TYPE) | (1U << XLB_CHST_INHERITED);
+	xlb_ctl_msg__set(m, XLB_A_CHECK_STATUS);
+	if (!d->hs || !health_sync__status(d->hs, b->id, &st))
+		return;
+	now = xlb_now_ns();
+	hc->in_state_ms = ms_since(now, st.since_ns);
+	hc->checks = st.checks;
+	hc->passes = st.passes;
+	hc->failures = st.failures;
+	hc->present |= (1U << XLB_CHST_IN_STATE_MS) | (1U << XLB_CHST_CHECKS) |
+		       (1U << XLB_CHST_PASSES) | (1U << XLB_CHST_FAILURES);
+	if (st.last.reason == XLB_CR_NONE)
+		return;
+	snprintf(hc->reason, sizeof(hc->reason), "%s", xlb_check_reason__name(st.last.reason));
+	snprintf(hc->text, sizeof(hc->text), "%s", st.last.text);
+	hc->ago_ms = ms_since(now, st.last.at_ns);
+	hc->latency_us = st.last.latency_ns / NSEC_PER_USEC;
+	hc->present |=
+		(1U << XLB_CHST_REASON) | (1U << XLB_CHST_AGO_MS) | (1U << XLB_CHST_LATENCY_US);
+	if (hc->text[0])
+		hc->present |= 1U << XLB_CHST_TEXT;
+	if (st.last.output[0]) {
+		snprintf(hc->output, sizeof(hc->output), "%s", st.last.output);
+		hc->present |= 1U << XLB_CHST_OUTPUT;
+	}
+}
+
 static int put_backend(struct xlbd *d, struct ctl_reply *r, const struct state_vip *v,
-		       const struct state_backend *b)
+		       const struct state_backend *b, bool failing_open)
 {
 	struct xlb_counter c = {};
 	struct xlb_ctl_msg m;
@@ -114,7 +176,7 @@ static int put_backend(struct xlbd *d, struct ctl_reply *r, const struct state_v
 	m.be.generation = b->generation;
 	m.be.weight = b->weight;
 	m.be.flags = b->flags;
-	m.be.state = (__u8)state__backend_dp_state(b);
+	m.be.state = (__u8)state__backend_state(b, failing_open);
 	m.be.health = b->health;
 	xlb_ctl_msg__set(&m, XLB_A_BACKEND_ADDR);
 	xlb_ctl_msg__set(&m, XLB_A_BACKEND_PORT);
@@ -124,6 +186,7 @@ static int put_backend(struct xlbd *d, struct ctl_reply *r, const struct state_v
 	xlb_ctl_msg__set(&m, XLB_A_FLAGS);
 	xlb_ctl_msg__set(&m, XLB_A_STATE);
 	xlb_ctl_msg__set(&m, XLB_A_HEALTH);
+	put_check(d, &m, v, b);
 	if (!xlb_backend_stats__read(&d->maps, b->id, &c))
 		put_counters(&m, c.packets, c.bytes, &d->rates->backend[b->id]);
 	return ctl_reply__put(r, &m);
@@ -143,11 +206,12 @@ static int backend_dump(struct xlbd *d, const struct xlb_ctl_msg *req, struct ct
 	}
 	for (i = 0; i < d->state.nr_vips; i++) {
 		const struct state_vip *v = &d->state.vips[i];
+		bool open = state__vip_failing_open(v);
 
 		if (one && one != v)
 			continue;
 		for (j = 0; j < v->nr_be; j++) {
-			err = put_backend(d, r, v, &v->be[j]);
+			err = put_backend(d, r, v, &v->be[j], open);
 			if (err)
 				return xlb_ctl_err__set(e, err, "dump interrupted");
 		}
@@ -176,6 +240,15 @@ static int stats_dump(struct xlbd *d, struct ctl_reply *r, struct xlb_ctl_err *e
 		if (err)
 			return xlb_ctl_err__set(e, err, "dump interrupted");
 	}
+	/* last: the health checks as a whole */
+	memset(&m, 0, sizeof(m));
+	if (d->hs)
+		health_sync__stats(d->hs, &m.hst);
+	m.hst.present = (1U << XLB_HST__MAX) - 2; /* every attribute but UNSPEC */
+	xlb_ctl_msg__set(&m, XLB_A_HEALTH_STATS);
+	err = ctl_reply__put(r, &m);
+	if (err)
+		return xlb_ctl_err__set(e, err, "dump interrupted");
 	return 0;
 }
 
@@ -218,6 +291,7 @@ static int flow_get(struct xlbd *d, const struct xlb_ctl_msg *req, struct ctl_re
 	};
 	char name[XLB_ADDRSTRLEN];
 	const struct state_backend *b = NULL;
+	struct state_vip *bv = NULL;
 	const struct state_vip *v;
 	struct xlb_backend be;
 	struct xlb_flow f;
@@ -240,7 +314,7 @@ static int flow_get(struct xlbd *d, const struct xlb_ctl_msg *req, struct ctl_re
 		    be.generation == f.generation &&
 		    (be.state == XLB_BE_ACTIVE || be.state == XLB_BE_DRAINING)) {
 			source = XLB_FLOW_FROM_TABLE;
-			b = state__backend_by_id(&d->state, f.backend_id, NULL);
+			b = state__backend_by_id(&d->state, f.backend_id, &bv);
 		}
 	}
 	if (source != XLB_FLOW_FROM_TABLE) {
@@ -252,7 +326,7 @@ static int flow_get(struct xlbd *d, const struct xlb_ctl_msg *req, struct ctl_re
 		free(ring);
 		if (!id)
 			return xlb_ctl_err__set(e, -ENOENT, "VIP has no active backend");
-		b = state__backend_by_id(&d->state, id, NULL);
+		b = state__backend_by_id(&d->state, id, &bv);
 	}
 	if (!b)
 		return xlb_ctl_err__set(e, -ESTALE, "backend unknown to xlbd");
@@ -267,7 +341,7 @@ static int flow_get(struct xlbd *d, const struct xlb_ctl_msg *req, struct ctl_re
 	m.be.port = ntohs(b->port);
 	m.be.id = b->id;
 	m.be.generation = b->generation;
-	m.be.state = (__u8)state__backend_dp_state(b);
+	m.be.state = (__u8)state__backend_state(b, state__vip_failing_open(bv));
 	for (i = 0; i < sizeof(flow_reply_attrs) / sizeof(flow_reply_attrs[0]); i++)
 		xlb_ctl_msg__set(&m, flow_reply_attrs[i]);
 	return ctl_reply__put(r, &m);

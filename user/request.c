@@ -25,11 +25,17 @@ static int backend_add(struct xlb_state *s, const struct xlb_vip_key *key,
 		.weight = XLB_WEIGHT_DEFAULT,
 	};
 
+	int err;
+
 	if (xlb_ctl_msg__has(m, XLB_A_WEIGHT))
 		spec.weight = m->be.weight;
 	if (xlb_ctl_msg__has(m, XLB_A_FLAGS))
 		spec.flags = m->be.flags;
-	return state__backend_add(s, key, &spec, em);
+	err = state__backend_add(s, key, &spec, em);
+	if (!err && xlb_ctl_msg__has(m, XLB_A_CHECK))
+		err = state__backend_set_check(s, key, key->family, &m->be.addr, spec.port,
+					       &m->check, em);
+	return err;
 }
 
 static int backend_set(struct xlb_state *s, const struct xlb_vip_key *key,
@@ -37,6 +43,7 @@ static int backend_set(struct xlb_state *s, const struct xlb_vip_key *key,
 {
 	struct state_backend_change chg = {};
 	__u32 mask = XLB_BE_F_ALL;
+	int err;
 
 	if (xlb_ctl_msg__has(m, XLB_A_WEIGHT)) {
 		chg.set_weight = true;
@@ -48,7 +55,26 @@ static int backend_set(struct xlb_state *s, const struct xlb_vip_key *key,
 		chg.flags_set = m->be.flags & mask;
 		chg.flags_clear = ~m->be.flags & mask;
 	}
-	return state__backend_set(s, key, key->family, &m->be.addr, htons(m->be.port), &chg, em);
+	err = state__backend_set(s, key, key->family, &m->be.addr, htons(m->be.port), &chg, em);
+	if (!err && xlb_ctl_msg__has(m, XLB_A_CHECK))
+		err = state__backend_set_check(s, key, key->family, &m->be.addr, htons(m->be.port),
+					       &m->check, em);
+	return err;
+}
+
+/* VIP_ADD and VIP_SET: the options given. */
+static int vip_opts(struct xlb_state *s, const struct xlb_vip_key *key, const struct xlb_ctl_msg *m,
+		    struct xlb_errmsg *em)
+{
+	int err = 0;
+
+	if (m->cmd == XLB_CMD_VIP_SET && xlb_ctl_msg__has(m, XLB_A_MODE))
+		err = state__vip_set_mode(s, key, m->vip.mode, em);
+	if (!err && xlb_ctl_msg__has(m, XLB_A_FAIL_OPEN))
+		err = state__vip_set_fail_open(s, key, m->vip.fail_open, em);
+	if (!err && xlb_ctl_msg__has(m, XLB_A_CHECK))
+		err = state__vip_set_check(s, key, &m->check, em);
+	return err;
 }
 
 static int config_set(struct xlb_state *s, const struct xlb_ctl_msg *m, struct xlb_errmsg *em)
@@ -70,21 +96,20 @@ int request__apply(struct xlb_state *s, const struct xlb_ctl_msg *m, struct xlb_
 	struct xlb_vip_key key;
 	int err;
 
-	/* Until the health-check issue gives XLB_A_CHECK its fields. */
-	if (xlb_ctl_msg__has(m, XLB_A_CHECK))
-		return xlb_ctl_err__set(e, -EOPNOTSUPP, "health checks are not supported yet");
 	request__vip_key(&m->vip.key, &key);
 	switch (m->cmd) {
 	case XLB_CMD_VIP_ADD:
 		err = state__vip_add(s, &key,
 				     xlb_ctl_msg__has(m, XLB_A_MODE) ? m->vip.mode : XLB_MODE_IPIP,
 				     0, &em);
+		if (!err)
+			err = vip_opts(s, &key, m, &em);
 		break;
 	case XLB_CMD_VIP_DEL:
 		err = state__vip_del(s, &key, &em);
 		break;
 	case XLB_CMD_VIP_SET:
-		err = state__vip_set_mode(s, &key, m->vip.mode, &em);
+		err = vip_opts(s, &key, m, &em);
 		break;
 	case XLB_CMD_BACKEND_ADD:
 		err = backend_add(s, &key, m, &em);

@@ -116,6 +116,21 @@ int state__ids_rebuild(struct state_ids *ids, const __u32 *order, size_t n)
 	return 0;
 }
 
+/* ---- shared check specs ---- */
+
+struct state_check *state__check_get(struct state_check *c)
+{
+	if (c)
+		c->refs++;
+	return c;
+}
+
+void state__check_put(struct state_check *c)
+{
+	if (c && !--c->refs)
+		free(c);
+}
+
 /* ---- life ---- */
 
 int state__init(struct xlb_state *s)
@@ -134,10 +149,14 @@ int state__init(struct xlb_state *s)
 
 void state__fini(struct xlb_state *s)
 {
-	size_t i;
+	size_t i, j;
 
-	for (i = 0; i < s->nr_vips; i++)
+	for (i = 0; i < s->nr_vips; i++) {
+		for (j = 0; j < s->vips[i].nr_be; j++)
+			state__check_put(s->vips[i].be[j].check);
+		state__check_put(s->vips[i].check);
 		free(s->vips[i].be);
+	}
 	free(s->vips);
 	ids__fini(&s->vip_ids);
 	ids__fini(&s->be_ids);
@@ -169,8 +188,10 @@ int state__clone(struct xlb_state *dst, const struct xlb_state *src)
 	for (i = 0; i < src->nr_vips; i++) {
 		const struct state_vip *sv = &src->vips[i];
 		struct state_vip *dv = &dst->vips[i];
+		size_t j;
 
 		*dv = *sv;
+		state__check_get(dv->check);
 		dv->be = NULL;
 		dv->nr_be = 0;
 		dv->cap_be = 0;
@@ -183,6 +204,8 @@ int state__clone(struct xlb_state *dst, const struct xlb_state *src)
 			goto cleanup;
 		}
 		memcpy(dv->be, sv->be, sv->nr_be * sizeof(*dv->be));
+		for (j = 0; j < sv->nr_be; j++)
+			state__check_get(dv->be[j].check);
 		dv->nr_be = sv->nr_be;
 		dv->cap_be = sv->nr_be;
 	}
@@ -322,6 +345,12 @@ static const char *backend_str(int family, const struct xlb_addr *addr, __be16 p
 	return buf;
 }
 
+/* Whether the check knows its port without the backend's (scripts need none). */
+static bool check_has_port(const struct xlb_check_spec *spec)
+{
+	return spec->port || spec->type == XLB_CHECK_SCRIPT || spec->type == XLB_CHECK_NONE;
+}
+
 /* ---- growth ---- */
 
 static struct state_vip *vip_slot(struct xlb_state *s)
@@ -389,8 +418,10 @@ static void vip_release_backends(struct xlb_state *s, struct state_vip *v)
 {
 	size_t i;
 
-	for (i = 0; i < v->nr_be; i++)
+	for (i = 0; i < v->nr_be; i++) {
 		ids__release(&s->be_ids, v->be[i].id);
+		state__check_put(v->be[i].check);
+	}
 	free(v->be);
 	v->be = NULL;
 	v->nr_be = 0;
@@ -407,6 +438,7 @@ int state__vip_del(struct xlb_state *s, const struct xlb_vip_key *key, struct xl
 	if (!v)
 		return err;
 	vip_release_backends(s, v);
+	state__check_put(v->check);
 	ids__release(&s->vip_ids, v->id);
 	idx = (size_t)(v - s->vips);
 	memmove(v, v + 1, (s->nr_vips - idx - 1) * sizeof(*v));
@@ -458,6 +490,11 @@ int state__backend_add(struct xlb_state *s, const struct xlb_vip_key *key,
 		return xlb_errmsg__set(
 			e, -EEXIST, "backend %s exists",
 			backend_str(spec->family, &spec->addr, spec->port, name, sizeof(name)));
+	if (v->check && !spec->port && !v->key.port && !check_has_port(&v->check->spec))
+		return xlb_errmsg__set(e, -EINVAL,
+				       "the VIP's %s check needs 'port' for a port-0 backend of a "
+				       "port-0 VIP",
+				       xlb_check_type__name(v->check->spec.type));
 	b = backend_slot(v);
 	if (!b)
 		return xlb_errmsg__set(e, -ENOMEM, "out of memory");
@@ -507,6 +544,7 @@ int state__backend_del(struct xlb_state *s, const struct xlb_vip_key *key, int f
 	if (!b)
 		return err;
 	ids__release(&s->be_ids, b->id);
+	state__check_put(b->check);
 	idx = (size_t)(b - v->be);
 	memmove(b, b + 1, (v->nr_be - idx - 1) * sizeof(*b));
 	v->nr_be--;
@@ -534,6 +572,126 @@ int state__backend_set(struct xlb_state *s, const struct xlb_vip_key *key, int f
 	if (chg->set_weight)
 		b->weight = chg->weight;
 	b->flags = (b->flags | chg->flags_set) & ~chg->flags_clear;
+	return 0;
+}
+
+/* ---- health checks ---- */
+
+__u16 state__backend_check_port(const struct state_vip *v, const struct state_backend *b)
+{
+	return ntohs(b->port ? b->port : v->key.port);
+}
+
+struct state_check *state__backend_check(const struct state_vip *v, const struct state_backend *b,
+					 bool *inherited)
+{
+	if (inherited)
+		*inherited = !b->check && v->check;
+	return b->check ? b->check : v->check;
+}
+
+/* A new shared spec, or NULL for none. */
+static int check_new(const struct xlb_check_spec *spec, struct state_check **out,
+		     struct xlb_errmsg *e)
+{
+	*out = NULL;
+	if (!spec || spec->type == XLB_CHECK_NONE)
+		return 0;
+	if (spec->type < XLB_CHECK_NONE || spec->type >= XLB_CHECK__MAX)
+		return xlb_errmsg__set(e, -EINVAL, "check type %d unknown", spec->type);
+	*out = calloc(1, sizeof(**out));
+	if (!*out)
+		return xlb_errmsg__set(e, -ENOMEM, "out of memory");
+	(*out)->refs = 1;
+	(*out)->spec = *spec;
+	return 0;
+}
+
+static bool check_same(const struct state_check *c, const struct xlb_check_spec *spec)
+{
+	bool none = !spec || spec->type == XLB_CHECK_NONE;
+
+	if (!c || none)
+		return !c && none;
+	return !memcmp(&c->spec, spec, sizeof(*spec));
+}
+
+/* What a check change leaves: an unchecked backend's health is unknown. */
+static void checks_changed(struct state_vip *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nr_be; i++)
+		if (!state__backend_check(v, &v->be[i], NULL))
+			v->be[i].health = XLB_HEALTH_UNKNOWN;
+}
+
+int state__vip_set_check(struct xlb_state *s, const struct xlb_vip_key *key,
+			 const struct xlb_check_spec *spec, struct xlb_errmsg *e)
+{
+	struct state_check *c;
+	struct state_vip *v;
+	size_t i;
+	int err;
+
+	v = vip_get(s, key, e, &err);
+	if (!v)
+		return err;
+	if (check_same(v->check, spec))
+		return 0;
+	for (i = 0; spec && !check_has_port(spec) && i < v->nr_be; i++)
+		if (!v->be[i].check && !state__backend_check_port(v, &v->be[i]))
+			return xlb_errmsg__set(e, -EINVAL,
+					       "a %s check needs 'port': the VIP and its "
+					       "backends have port 0",
+					       xlb_check_type__name(spec->type));
+	err = check_new(spec, &c, e);
+	if (err)
+		return err;
+	state__check_put(v->check);
+	v->check = c;
+	checks_changed(v);
+	return 0;
+}
+
+int state__backend_set_check(struct xlb_state *s, const struct xlb_vip_key *key, int family,
+			     const struct xlb_addr *addr, __be16 port,
+			     const struct xlb_check_spec *spec, struct xlb_errmsg *e)
+{
+	struct state_check *c;
+	struct state_backend *b;
+	struct state_vip *v;
+	int err;
+
+	b = backend_get(s, key, family, addr, port, &v, e, &err);
+	if (!b)
+		return err;
+	if (check_same(b->check, spec))
+		return 0;
+	if (spec && !check_has_port(spec) && !state__backend_check_port(v, b))
+		return xlb_errmsg__set(e, -EINVAL,
+				       "a %s check needs 'port': the VIP and the backend have "
+				       "port 0",
+				       xlb_check_type__name(spec->type));
+	err = check_new(spec, &c, e);
+	if (err)
+		return err;
+	state__check_put(b->check);
+	b->check = c;
+	checks_changed(v);
+	return 0;
+}
+
+int state__vip_set_fail_open(struct xlb_state *s, const struct xlb_vip_key *key, bool on,
+			     struct xlb_errmsg *e)
+{
+	struct state_vip *v;
+	int err;
+
+	v = vip_get(s, key, e, &err);
+	if (!v)
+		return err;
+	v->fail_open = on;
 	return 0;
 }
 
@@ -621,6 +779,9 @@ static int reconcile_backends(struct xlb_state *s, const struct state_vip *wv, s
 			err = state__backend_set(s, &wv->key, wb->family, &wb->addr, wb->port, &chg,
 						 e);
 		}
+		if (!err)
+			err = state__backend_set_check(s, &wv->key, wb->family, &wb->addr, wb->port,
+						       wb->check ? &wb->check->spec : NULL, e);
 		if (err)
 			return err;
 		v = state__vip_find(s, &wv->key); /* an add may move the array */
@@ -650,7 +811,13 @@ int state__reconcile(struct xlb_state *s, const struct xlb_state *want, struct x
 		else
 			err = state__vip_add(s, &wv->key, wv->mode, wv->flags, e);
 		if (!err)
+			err = state__vip_set_fail_open(s, &wv->key, wv->fail_open, e);
+		/* the VIP's check after its backends': they may gain the ports it needs */
+		if (!err)
 			err = reconcile_backends(s, wv, e);
+		if (!err)
+			err = state__vip_set_check(s, &wv->key, wv->check ? &wv->check->spec : NULL,
+						   e);
 		if (err)
 			return err;
 	}
@@ -662,22 +829,44 @@ int state__reconcile(struct xlb_state *s, const struct xlb_state *want, struct x
 
 /* ---- what the data plane sees ---- */
 
-enum xlb_backend_state state__backend_dp_state(const struct state_backend *b)
+enum xlb_backend_state state__backend_state(const struct state_backend *b, bool failing_open)
 {
-	if ((b->flags & XLB_BE_F_ADMIN_DOWN) || b->health == XLB_HEALTH_DOWN)
+	if ((b->flags & XLB_BE_F_ADMIN_DOWN) || (b->health == XLB_HEALTH_DOWN && !failing_open))
 		return XLB_BE_DOWN;
 	if ((b->flags & XLB_BE_F_DRAIN) || !b->weight)
 		return XLB_BE_DRAINING;
 	return XLB_BE_ACTIVE;
 }
 
-static bool primary_active(const struct state_vip *v)
+enum xlb_backend_state state__backend_dp_state(const struct state_backend *b)
+{
+	return state__backend_state(b, false);
+}
+
+bool state__vip_failing_open(const struct state_vip *v)
+{
+	bool any = false;
+	size_t i;
+
+	if (!v->fail_open)
+		return false;
+	for (i = 0; i < v->nr_be; i++) {
+		if (v->be[i].flags & XLB_BE_F_ADMIN_DOWN)
+			continue;
+		if (v->be[i].health != XLB_HEALTH_DOWN)
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+static bool primary_active(const struct state_vip *v, bool failing_open)
 {
 	size_t i;
 
 	for (i = 0; i < v->nr_be; i++) {
 		if (!(v->be[i].flags & XLB_BE_F_BACKUP) &&
-		    state__backend_dp_state(&v->be[i]) == XLB_BE_ACTIVE)
+		    state__backend_state(&v->be[i], failing_open) == XLB_BE_ACTIVE)
 			return true;
 	}
 	return false;
@@ -685,23 +874,26 @@ static bool primary_active(const struct state_vip *v)
 
 bool state__backend_in_ring(const struct state_vip *v, const struct state_backend *b)
 {
-	if (state__backend_dp_state(b) != XLB_BE_ACTIVE)
+	bool open = state__vip_failing_open(v);
+
+	if (state__backend_state(b, open) != XLB_BE_ACTIVE)
 		return false;
 	if (!(b->flags & XLB_BE_F_BACKUP))
 		return true;
-	return !primary_active(v);
+	return !primary_active(v, open);
 }
 
 void state__ring_members(const struct state_vip *v, struct maglev_backend *out, size_t *n)
 {
-	bool backups = !primary_active(v);
+	bool open = state__vip_failing_open(v);
+	bool backups = !primary_active(v, open);
 	size_t i;
 
 	*n = 0;
 	for (i = 0; i < v->nr_be; i++) {
 		const struct state_backend *b = &v->be[i];
 
-		if (state__backend_dp_state(b) != XLB_BE_ACTIVE)
+		if (state__backend_state(b, open) != XLB_BE_ACTIVE)
 			continue;
 		if (!!(b->flags & XLB_BE_F_BACKUP) != backups)
 			continue;
@@ -762,5 +954,6 @@ int state__backend_restore(struct xlb_state *s, __u32 vip_id, __u32 id,
 	s->be_ids.gen[id] = b->generation;
 	*slot = *b;
 	slot->id = id;
+	slot->check = NULL; /* set afterwards: a reference is the model's own */
 	return 0;
 }

@@ -17,9 +17,18 @@
 #include <xlb/abi.h>
 #include <xlb/ctl.h>
 
+#include "check_spec.h"
 #include "errmsg.h"
 
 struct maglev_backend;
+
+/* A health-check spec shared by every model that holds it (a model is
+ * cloned for each change, and a spec is ~2 KiB): never changed once made,
+ * freed with its last reference. */
+struct state_check {
+	unsigned int refs;
+	struct xlb_check_spec spec;
+};
 
 /* Backend flags, weights and health are the control protocol's own
  * (XLB_BE_F_*, XLB_WEIGHT_*, enum xlb_health): the model stores what the
@@ -34,7 +43,8 @@ struct state_backend {
 	__u8 family; /* enum xlb_family, same as the VIP's */
 	__u8 health; /* enum xlb_health */
 	__u32 weight;
-	__u32 flags; /* XLB_BE_F_* */
+	__u32 flags;		   /* XLB_BE_F_* */
+	struct state_check *check; /* its own check; NULL: its VIP's, if any */
 };
 
 struct state_vip {
@@ -42,6 +52,8 @@ struct state_vip {
 	struct xlb_vip_key key;
 	__u8 mode; /* enum xlb_mode */
 	__u8 flags;
+	bool fail_open;		   /* all backends failing their checks: keep them all */
+	struct state_check *check; /* the check of backends without their own */
 	struct state_backend *be;
 	size_t nr_be;
 	size_t cap_be;
@@ -126,7 +138,7 @@ int state__set_mtu(struct xlb_state *s, __u32 mtu, struct xlb_errmsg *e);
 int state__set_source(struct xlb_state *s, int family, const struct xlb_addr *addr,
 		      unsigned int plen, struct xlb_errmsg *e);
 
-/* Makes s say what want says (VIPs, backends, weights, flags, settings)
+/* Makes s say what want says (VIPs, backends, weights, flags, checks, settings)
  * while keeping the ids, generations and health of every VIP and backend
  * both have, so flows to unchanged backends never move: reloading a config
  * into a running instance. */
@@ -136,9 +148,37 @@ int state__reconcile(struct xlb_state *s, const struct xlb_state *want, struct x
  * changed, 0 if not, -ENOENT for an unknown id. */
 int state__set_health(struct xlb_state *s, __u32 backend_id, enum xlb_health health);
 
+/* Health checks. spec NULL (or type none) removes the VIP's default check
+ * or the backend's own (which then inherits the VIP's). A backend left
+ * without any check has its health reset to unknown (counts as up); one
+ * whose check changes keeps its health until the new check decides. */
+int state__vip_set_check(struct xlb_state *s, const struct xlb_vip_key *key,
+			 const struct xlb_check_spec *spec, struct xlb_errmsg *e);
+int state__backend_set_check(struct xlb_state *s, const struct xlb_vip_key *key, int family,
+			     const struct xlb_addr *addr, __be16 port,
+			     const struct xlb_check_spec *spec, struct xlb_errmsg *e);
+int state__vip_set_fail_open(struct xlb_state *s, const struct xlb_vip_key *key, bool on,
+			     struct xlb_errmsg *e);
+/* The check b runs: its own, else its VIP's, else NULL (*inherited says
+ * which; may be NULL). */
+struct state_check *state__backend_check(const struct state_vip *v, const struct state_backend *b,
+					 bool *inherited);
+/* The port b's checks go to unless the spec names one: b's, else the VIP's
+ * (a port-0 backend gets the packets' own port). 0 if both are 0. */
+__u16 state__backend_check_port(const struct state_vip *v, const struct state_backend *b);
+/* A reference to c (NULL-safe), and its release. */
+struct state_check *state__check_get(struct state_check *c);
+void state__check_put(struct state_check *c);
+
 /* The data-plane state of a backend: DOWN (admin down or unhealthy),
  * DRAINING (drain flag or weight 0), else ACTIVE. */
 enum xlb_backend_state state__backend_dp_state(const struct state_backend *b);
+/* The same within its VIP: with failing_open (state__vip_failing_open) a
+ * backend down by its checks counts as healthy. */
+enum xlb_backend_state state__backend_state(const struct state_backend *b, bool failing_open);
+/* A fail-open VIP whose every backend (administratively down ones aside)
+ * is down by its checks: it keeps them all, rather than an empty ring. */
+bool state__vip_failing_open(const struct state_vip *v);
 /* Whether b is in its VIP's ring: ACTIVE, and either a primary or a backup
  * of a VIP whose primaries are all out of the ring. */
 bool state__backend_in_ring(const struct state_vip *v, const struct state_backend *b);

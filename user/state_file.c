@@ -6,7 +6,10 @@
  *   mtu 1500
  *   source 198.18.0.1 32
  *   vip ID ADDR PORT PROTO MODE FLAGS
+ *   fail-open VIP_ID
+ *   vip-check VIP_ID CHECK-WORDS...   (the words of `check ...`, quoted as by save)
  *   backend VIP_ID ID GENERATION ADDR PORT WEIGHT FLAGS HEALTH
+ *   backend-check ID CHECK-WORDS...
  *   free-vip ID GENERATION         (free ids, oldest freed first)
  *   free-backend ID GENERATION
  *
@@ -23,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "log.h"
 #include "netaddr.h"
 #include "state_file.h"
@@ -30,7 +34,7 @@
 #define STATE_FILE_MAGIC   "xlb-state"
 #define STATE_FILE_VERSION 1
 #define STATE_FILE_MODE	   0600
-#define STATE_LINE_MAX	   512
+#define STATE_LINE_MAX	   XLB_CLI_LINE_MAX /* a check's words */
 #define STATE_WORDS_MAX	   12
 #define STATE_PLEN_MAX	   128 /* an IPv6 prefix; state__set_source checks per family */
 
@@ -63,6 +67,21 @@ static void write_source(FILE *f, int family, const struct state_source *src)
 		fprintf(f, "source %s %u\n", a, src->plen);
 }
 
+/* A check as the words of `check ...`; a spec too long for a line (it
+ * cannot be: the CLI read it from one) is left out, logged. */
+static void write_check(FILE *f, const char *what, __u32 id, const struct state_check *c)
+{
+	char words[STATE_LINE_MAX - 64];
+
+	if (!c)
+		return;
+	if (xlb_check_spec__format(&c->spec, words, sizeof(words))) {
+		pr_warn("state file: the check of %s %u does not fit a line\n", what, id);
+		return;
+	}
+	fprintf(f, "%s-check %u %s\n", what, id, words);
+}
+
 static void write_model(FILE *f, const struct xlb_state *s)
 {
 	char a[XLB_ADDRSTRLEN];
@@ -78,12 +97,16 @@ static void write_model(FILE *f, const struct xlb_state *s)
 		xlb_addr__format(v->key.family, &v->key.addr, a, sizeof(a));
 		fprintf(f, "vip %u %s %u %u %u %u\n", v->id, a, ntohs(v->key.port), v->key.proto,
 			v->mode, v->flags);
+		if (v->fail_open)
+			fprintf(f, "fail-open %u\n", v->id);
+		write_check(f, "vip", v->id, v->check);
 		for (j = 0; j < v->nr_be; j++) {
 			const struct state_backend *b = &v->be[j];
 
 			xlb_addr__format(b->family, &b->addr, a, sizeof(a));
 			fprintf(f, "backend %u %u %u %s %u %u %u %u\n", v->id, b->id, b->generation,
 				a, ntohs(b->port), b->weight, b->flags, b->health);
+			write_check(f, "backend", b->id, b->check);
 		}
 	}
 	write_free(f, "free-vip", &s->vip_ids);
@@ -224,12 +247,47 @@ static int parse_source(struct xlb_state *s, char **w, int n)
 	return state__set_source(s, family, &addr, plen, NULL);
 }
 
+/* "vip-check ID WORDS..." or "backend-check ID WORDS...". */
+static int parse_check(struct xlb_state *s, char *line)
+{
+	char *w[XLB_CLI_MAX_WORDS];
+	struct xlb_check_spec spec;
+	struct state_backend *b;
+	struct state_vip *v;
+	bool vip;
+	__u32 id;
+	int n, err;
+
+	n = xlb_cli__split(line, w, XLB_CLI_MAX_WORDS);
+	if (n < 3)
+		return -EINVAL;
+	vip = !strcmp(w[0], "vip-check");
+	if (parse_u32(w[1], (vip ? XLB_MAX_VIPS : XLB_MAX_BACKENDS) - 1, &id))
+		return -EINVAL;
+	err = xlb_check_spec__parse(&spec, n - 2, w + 2, NULL, NULL);
+	if (err)
+		return err;
+	if (vip) {
+		v = state__vip_by_id(s, id);
+		return v ? state__vip_set_check(s, &v->key, &spec, NULL) : -ENOENT;
+	}
+	b = state__backend_by_id(s, id, &v);
+	if (!b)
+		return -ENOENT;
+	return state__backend_set_check(s, &v->key, b->family, &b->addr, b->port, &spec, NULL);
+}
+
 static int parse_line(struct xlb_state *s, char *line, bool *magic, struct free_order *fv,
 		      struct free_order *fb)
 {
 	char *w[STATE_WORDS_MAX];
+	struct state_vip *vip;
 	__u32 v;
 	int n;
+
+	if (*magic && (!strncmp(line, "vip-check ", strlen("vip-check ")) ||
+		       !strncmp(line, "backend-check ", strlen("backend-check "))))
+		return parse_check(s, line);
 
 	n = split(line, w, STATE_WORDS_MAX);
 	if (n <= 0)
@@ -248,6 +306,12 @@ static int parse_line(struct xlb_state *s, char *line, bool *magic, struct free_
 		return parse_source(s, w, n);
 	if (!strcmp(w[0], "vip"))
 		return parse_vip(s, w, n);
+	if (!strcmp(w[0], "fail-open")) {
+		if (n != 2 || parse_u32(w[1], XLB_MAX_VIPS - 1, &v))
+			return -EINVAL;
+		vip = state__vip_by_id(s, v);
+		return vip ? state__vip_set_fail_open(s, &vip->key, true, NULL) : -ENOENT;
+	}
 	if (!strcmp(w[0], "backend"))
 		return parse_backend(s, w, n);
 	if (!strcmp(w[0], "free-vip"))

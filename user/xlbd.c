@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "http.h"
 #include "log.h"
 #include "notify.h"
 
@@ -22,7 +23,13 @@
 enum {
 	OPT_ALLOW_UID = 0x100,
 	OPT_FLOW_ENTRIES,
+	OPT_HTTP,
 };
+
+#define XLBD_STR(x)	  #x
+#define XLBD_XSTR(x)	  XLBD_STR(x)
+#define XLBD_HTTP_DEFAULT XLB_HTTP_DEFAULT_ADDR ":" XLBD_XSTR(XLB_HTTP_DEFAULT_PORT)
+#define XLBD_HTTP_OFF	  "off"
 
 static const struct option long_opts[] = {
 	{"dev", required_argument, NULL, 'd'},
@@ -32,6 +39,7 @@ static const struct option long_opts[] = {
 	{"socket", required_argument, NULL, 's'},
 	{"flow-entries", required_argument, NULL, OPT_FLOW_ENTRIES},
 	{"allow-uid", required_argument, NULL, OPT_ALLOW_UID},
+	{"http", required_argument, NULL, OPT_HTTP},
 	{"check", no_argument, NULL, 'n'},
 	{"detach", no_argument, NULL, 'D'},
 	{"verbose", no_argument, NULL, 'v'},
@@ -44,7 +52,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: xlbd --dev IFACE [--name NAME] [--config FILE] [--mode native|skb]\n"
-		"            [--socket PATH] [--flow-entries N] [--allow-uid UID] [-v]\n"
+		"            [--socket PATH] [--flow-entries N] [--allow-uid UID]\n"
+		"            [--http ADDR:PORT|off] [-v]\n"
 		"       xlbd -n --config FILE       check a config and exit\n"
 		"       xlbd --dev IFACE [--name NAME] --detach\n"
 		"                                   remove the program, its pins and state\n"
@@ -52,8 +61,9 @@ static void usage(FILE *f)
 		"One xlbd per interface. NAME (default: IFACE) names the pins under\n"
 		"%s/NAME/ and the socket %s/NAME%s.\n"
 		"A restarted xlbd adopts the running program and its state; --config\n"
-		"is applied only when there is no running state.\n",
-		XLB_PIN_ROOT, XLB_CTL_SOCK_DIR, XLB_CTL_SOCK_SUFFIX);
+		"is applied only when there is no running state.\n"
+		"--http serves /health, /health/live and /health/ready (default %s).\n",
+		XLB_PIN_ROOT, XLB_CTL_SOCK_DIR, XLB_CTL_SOCK_SUFFIX, XLBD_HTTP_DEFAULT);
 }
 
 static int parse_ulong(const char *opt, const char *s, unsigned long max, unsigned long *out)
@@ -64,6 +74,22 @@ static int parse_ulong(const char *opt, const char *s, unsigned long max, unsign
 	*out = strtoul(s, &end, 0);
 	if (errno || !*s || *end || *out > max) {
 		fprintf(stderr, "xlbd: %s: '%s' is not a number up to %lu\n", opt, s, max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* --http ADDR:PORT or off; explicit says it was given (a failure to listen
+ * then stops the start, where the default only warns). */
+static int parse_http(const char *s, struct xlbd_opts *o, bool explicit)
+{
+	o->http_explicit = explicit;
+	if (!strcmp(s, XLBD_HTTP_OFF)) {
+		o->http_len = 0;
+		return 0;
+	}
+	if (xlb_http__parse_addr(s, &o->http_addr, &o->http_len)) {
+		fprintf(stderr, "xlbd: --http: '%s' is not ADDR:PORT, [ADDR6]:PORT or off\n", s);
 		return -EINVAL;
 	}
 	return 0;
@@ -98,6 +124,8 @@ int main(int argc, char **argv)
 	struct xlbd d;
 	int opt, err;
 
+	if (parse_http(XLBD_HTTP_DEFAULT, &o, false))
+		return EXIT_FAILURE;
 	while ((opt = getopt_long(argc, argv, "d:N:c:m:s:nDvVh", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
@@ -127,6 +155,10 @@ int main(int argc, char **argv)
 			if (parse_ulong("--flow-entries", optarg, UINT32_MAX, &v) || !v)
 				return EXIT_FAILURE;
 			o.flow_entries = (__u32)v;
+			break;
+		case OPT_HTTP:
+			if (parse_http(optarg, &o, true))
+				return EXIT_FAILURE;
 			break;
 		case OPT_ALLOW_UID:
 			if (parse_ulong("--allow-uid", optarg, UINT32_MAX - 1, &v))

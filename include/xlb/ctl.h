@@ -28,6 +28,11 @@
  * Changes after the first commit are additions only, listed here:
  *   - enum xlb_check_attr's members renamed XLB_CHECK_A_* (they clashed with
  *     check_spec.h's XLB_CHECK__MAX; nothing used them).
+ *   - health checks: enum xlb_check_attr's members (XLB_A_CHECK on VIP_ADD,
+ *     VIP_SET, BACKEND_ADD, BACKEND_SET and the VIP and backend dumps),
+ *     XLB_A_FAIL_OPEN, XLB_A_CHECK_STATUS (enum xlb_check_status_attr),
+ *     XLB_A_HEALTH_STATS (enum xlb_health_stats_attr, one more STATS_GET
+ *     reply), enum xlb_ctl_check_type, XLB_SWAP_BUCKETS.
  */
 #ifndef XLB_CTL_H
 #define XLB_CTL_H
@@ -65,16 +70,16 @@ struct xlb_ctlmsg {
 
 /* nlmsg_type values; below NLMSG_MIN_TYPE are netlink's own (ERROR, DONE). */
 enum xlb_cmd {
-	XLB_CMD_VIP_ADD = NLMSG_MIN_TYPE, /* FAMILY VIP_ADDR PORT PROTO [MODE] */
+	XLB_CMD_VIP_ADD = NLMSG_MIN_TYPE, /* FAMILY VIP_ADDR PORT PROTO [MODE CHECK FAIL_OPEN] */
 	XLB_CMD_VIP_DEL,		  /* FAMILY VIP_ADDR PORT PROTO; its backends go too */
-	XLB_CMD_VIP_SET,		  /* FAMILY VIP_ADDR PORT PROTO MODE */
+	XLB_CMD_VIP_SET,		  /* VIP key, one or more of MODE CHECK FAIL_OPEN */
 	XLB_CMD_VIP_GET,		  /* dump; [FAMILY VIP_ADDR PORT PROTO] filters one VIP */
 	XLB_CMD_BACKEND_ADD, /* VIP key, BACKEND_ADDR [BACKEND_PORT WEIGHT FLAGS CHECK] */
 	XLB_CMD_BACKEND_DEL, /* VIP key, BACKEND_ADDR [BACKEND_PORT] */
 	XLB_CMD_BACKEND_SET, /* VIP key, BACKEND_ADDR [BACKEND_PORT WEIGHT FLAGS MASK CHECK] */
 	XLB_CMD_BACKEND_GET, /* dump; [VIP key] filters one VIP's backends */
 	XLB_CMD_FLOW_GET,    /* FAMILY FLOW_SRC FLOW_SPORT FLOW_DST FLOW_DPORT PROTO */
-	XLB_CMD_STATS_GET,   /* dump of global counters, one message per enum xlb_stat */
+	XLB_CMD_STATS_GET,   /* dump: one message per enum xlb_stat, then HEALTH_STATS */
 	XLB_CMD_CONFIG_SET,  /* [MTU] [SRC4_ADDR SRC4_PLEN] [SRC6_ADDR SRC6_PLEN] */
 	XLB_CMD_CONFIG_GET,  /* one reply: MTU, sources, IFNAME, XDP_MODE, ATTACHED */
 	XLB_CMD_ATTACH,	     /* [IFNAME] [XDP_MODE]: attach (or adopt) the program */
@@ -103,7 +108,7 @@ enum xlb_attr {
 	XLB_A_STATE,	    /* u8 enum xlb_backend_state, reply only */
 	XLB_A_HEALTH,	    /* u8 enum xlb_health, reply only */
 	XLB_A_COUNTERS,	    /* nested enum xlb_cnt_attr: the object's counters, reply only */
-	XLB_A_CHECK,	    /* nested, reserved for the health-check issue (enum xlb_check_attr) */
+	XLB_A_CHECK,	    /* nested enum xlb_check_attr: a VIP's or a backend's check */
 	XLB_A_FLOW_SRC,	    /* struct xlb_addr: client address */
 	XLB_A_FLOW_SPORT,   /* u16 client port */
 	XLB_A_FLOW_DST,	    /* struct xlb_addr: destination (a VIP address) */
@@ -119,6 +124,9 @@ enum xlb_attr {
 	XLB_A_IFNAME,	    /* NUL-terminated string, < IFNAMSIZ */
 	XLB_A_XDP_MODE,	    /* u8 enum xlb_xdp_mode */
 	XLB_A_ATTACHED,	    /* u8 0/1, CONFIG_GET reply: program attached */
+	XLB_A_FAIL_OPEN,    /* u8 0/1: a VIP keeps all backends when all fail checks */
+	XLB_A_CHECK_STATUS, /* nested enum xlb_check_status_attr, BACKEND_GET reply */
+	XLB_A_HEALTH_STATS, /* nested enum xlb_health_stats_attr, STATS_GET reply */
 	XLB_A__MAX,
 };
 
@@ -149,12 +157,96 @@ enum xlb_cnt_attr {
 	XLB_CNT__MAX,
 };
 
-/* Nested in XLB_A_CHECK: defined by the health-check issue. Until then a
- * message carrying an attribute inside XLB_A_CHECK is refused. (Named
- * XLB_CHECK_A_* so as not to clash with check_spec.h's enum xlb_check_type.) */
+/* XLB_CHECK_A_TYPE: what a check does (docs/health-checks.md). */
+enum xlb_ctl_check_type {
+	XLB_CTL_CHECK_NONE = 0, /* no check: the backend counts as up */
+	XLB_CTL_CHECK_TCP = 1,
+	XLB_CTL_CHECK_HTTP = 2,
+	XLB_CTL_CHECK_HTTPS = 3,
+	XLB_CTL_CHECK_GRPC = 4,
+	XLB_CTL_CHECK_SCRIPT = 5,
+	XLB_CTL_CHECK__MAX,
+};
+
+/*
+ * Nested in XLB_A_CHECK: one check spec. In a request, TYPE none removes
+ * the check (a backend then inherits its VIP's). Options that are not the
+ * type's are refused, as are values the CLI would refuse (ranges, timeout
+ * over interval, 'ca' with 'insecure', ...). Strings are NUL-terminated.
+ */
 enum xlb_check_attr {
 	XLB_CHECK_A_UNSPEC,
+	XLB_CHECK_A_TYPE,	 /* u8 enum xlb_ctl_check_type; required */
+	XLB_CHECK_A_INTERVAL_US, /* u64 microseconds, 10 ms .. 1 h; default 2 s */
+	XLB_CHECK_A_TIMEOUT_US,	 /* u64 microseconds, 1 ms .. interval; default 1 s */
+	XLB_CHECK_A_RISE,	 /* u32 1..1000 passes in a row to go up; default 2 */
+	XLB_CHECK_A_FALL,	 /* u32 1..1000 failures in a row to go down; default 3 */
+	XLB_CHECK_A_PORT,	 /* u16 1..65535: check this port, not the backend's */
+	XLB_CHECK_A_METHOD,	 /* string < 16, letters: http(s) method; default GET */
+	XLB_CHECK_A_PATH,	 /* string < 256 starting with '/'; default /health */
+	XLB_CHECK_A_EXPECT,	 /* struct xlb_ctl_status_range[1..8]: accepted statuses */
+	XLB_CHECK_A_BODY,	 /* string < 128: the body must contain it */
+	XLB_CHECK_A_HOST,	 /* string < 256: Host header / :authority */
+	XLB_CHECK_A_TLS,	 /* u8 0/1: grpc over TLS (https always is) */
+	XLB_CHECK_A_CA_FILE,	 /* string < 256: CA file to verify against */
+	XLB_CHECK_A_SNI,	 /* string < 256: TLS server name */
+	XLB_CHECK_A_INSECURE,	 /* u8 0/1: do not verify the certificate */
+	XLB_CHECK_A_SERVICE,	 /* string < 128: grpc service name */
+	XLB_CHECK_A_PROGRAM,	 /* string < 256, an absolute path: the script */
+	XLB_CHECK_A_ARGS,	 /* nested: the script's arguments, in order, each an
+				  * XLB_CHECK_ARG string; at most 16, 512 bytes in all */
 	XLB_CHECK_A__MAX,
+};
+
+/* Inside XLB_CHECK_A_ARGS: every attribute has this type. */
+#define XLB_CHECK_ARG 1
+
+/* XLB_CHECK_A_EXPECT: one range of HTTP statuses, both ends included. */
+struct xlb_ctl_status_range {
+	__u16 lo; /* 100..599 */
+	__u16 hi; /* lo..599 */
+};
+
+/* Nested in XLB_A_CHECK_STATUS (BACKEND_GET replies of checked backends). */
+enum xlb_check_status_attr {
+	XLB_CHST_UNSPEC,
+	XLB_CHST_TYPE,	      /* u8 enum xlb_ctl_check_type: the check in force */
+	XLB_CHST_INHERITED,   /* u8 0/1: the VIP's check, not the backend's own */
+	XLB_CHST_IN_STATE_MS, /* u64: time since the health state last changed */
+	XLB_CHST_CHECKS,      /* u64: results since the check was set up */
+	XLB_CHST_PASSES,      /* u32: passes in a row (up to rise) */
+	XLB_CHST_FAILURES,    /* u32: failures in a row (up to fall) */
+	XLB_CHST_REASON,      /* string: the last result's stable name ("http_status") */
+	XLB_CHST_TEXT,	      /* string: the last result ("http 503", "connect refused") */
+	XLB_CHST_OUTPUT,      /* string: a script's output, a body's start, a TLS detail */
+	XLB_CHST_AGO_MS,      /* u64: time since the last result */
+	XLB_CHST_LATENCY_US,  /* u64: the last check's duration */
+	XLB_CHST__MAX,
+};
+
+#define XLB_CTL_CHECK_REASON_MAX 32  /* XLB_CHST_REASON, NUL included */
+#define XLB_CTL_CHECK_TEXT_MAX	 64  /* XLB_CHST_TEXT */
+#define XLB_CTL_CHECK_OUTPUT_MAX 256 /* XLB_CHST_OUTPUT */
+
+/* Decision-to-swap histogram buckets: upper bounds in microseconds; the last
+ * bucket has none. */
+#define XLB_SWAP_BUCKETS 12
+#define XLB_SWAP_BUCKET_BOUNDS_US                                                                  \
+	{                                                                                          \
+		100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000               \
+	}
+
+/* Nested in XLB_A_HEALTH_STATS: the health checks as a whole. */
+enum xlb_health_stats_attr {
+	XLB_HST_UNSPEC,
+	XLB_HST_TARGETS,      /* u32: backends being checked */
+	XLB_HST_RESULTS,      /* u64: check results */
+	XLB_HST_CHANGES,      /* u64: health changes decided by the checks */
+	XLB_HST_SWAPS,	      /* u64: changes applied to the maps (the histogram's count) */
+	XLB_HST_SWAP_SUM_US,  /* u64: decision-to-swap times, summed */
+	XLB_HST_SWAP_MAX_US,  /* u64: the longest decision-to-swap time */
+	XLB_HST_SWAP_BUCKETS, /* u64[XLB_SWAP_BUCKETS]: changes per bucket (not cumulative) */
+	XLB_HST__MAX,
 };
 
 /* XLB_A_FLOW_SOURCE: how FLOW_GET found the backend. */

@@ -231,13 +231,14 @@ Test(grammar, missing_words)
 	expect_error("vip add 198.18.1.10", "missing \"port PORT\" in \"vip add\"");
 	expect_error("vip add 198.18.1.10 port 80", "missing \"proto PROTO\" in \"vip add\"");
 	expect_error("vip add 198.18.1.10 port", "missing PORT after \"port\"");
-	expect_error("vip set 198.18.1.10:80/tcp", "missing \"mode MODE\" in \"vip set\"");
+	expect_error("vip set 198.18.1.10:80/tcp",
+		     "missing \"mode MODE, check ..., fail-open or fail-closed\" in \"vip set\"");
 	expect_error("backend add addr 198.19.0.11", "missing \"vip VIP\" in \"backend add\"");
 	expect_error("backend add vip 198.18.1.10:80/tcp", "missing \"addr ADDR\"");
 	expect_error("backend add vip 198.18.1.10:80/tcp addr 198.19.0.11 weight",
 		     "missing WEIGHT after \"weight\": expected 0..65535");
 	expect_error("backend set vip 198.18.1.10:80/tcp addr 198.19.0.11",
-		     "missing \"weight, drain, undrain, up, down, backup or primary\"");
+		     "missing \"weight, drain, undrain, up, down, backup, primary or check\"");
 	expect_error("flow get 198.18.0.1:1", "missing DST:PORT in \"flow get\"");
 	expect_error("flow get 198.18.0.1:1 198.18.1.10:80",
 		     "missing word in \"flow get\": expected tcp, udp");
@@ -474,6 +475,177 @@ Test(show, text_and_json_carry_the_same_facts)
 	cr_assert_not_null(py);
 	fputs(json, py);
 	cr_assert_eq(pclose(py), 0, "not valid JSON: %s", json);
+}
+
+Test(grammar, check_phrase)
+{
+	struct parsed p;
+
+	expect_ok("backend add vip 198.18.1.10:80/tcp addr 198.19.0.11 check http path /x "
+		  "expect 200-299,301 interval 500ms",
+		  &p);
+	cr_assert(xlb_ctl_msg__has(&p.cmd.msg, XLB_A_CHECK));
+	cr_assert_eq(p.cmd.msg.check.type, XLB_CHECK_HTTP);
+	cr_assert_str_eq(p.cmd.msg.check.path, "/x");
+	cr_assert_eq(p.cmd.msg.check.nr_expect, 2);
+	cr_assert_eq(p.cmd.msg.check.interval_ns, 500 * 1000000ULL);
+	cr_assert_eq(p.cmd.msg.check.timeout_ns, 500 * 1000000ULL, "timeout shortened to fit");
+
+	/* the phrase ends at the first word that is not its own */
+	expect_ok(
+		"backend add vip 198.18.1.10:80/tcp addr 198.19.0.11 check tcp port 8080 weight 5",
+		&p);
+	cr_assert_eq(p.cmd.msg.check.port, 8080);
+	cr_assert_eq(p.cmd.msg.be.weight, 5);
+	cr_assert_not(xlb_ctl_msg__has(&p.cmd.msg, XLB_A_BACKEND_PORT), "port went to the check");
+
+	expect_ok("backend set vip 198.18.1.10:80/tcp addr 198.19.0.11 check none", &p);
+	cr_assert(xlb_ctl_msg__has(&p.cmd.msg, XLB_A_CHECK));
+	cr_assert_eq(p.cmd.msg.check.type, XLB_CHECK_NONE);
+
+	expect_ok("vip add 198.18.1.10 port 80 proto tcp fail-open check grpc tls service s", &p);
+	cr_assert_eq(p.cmd.msg.vip.fail_open, 1);
+	cr_assert_eq(p.cmd.msg.check.type, XLB_CHECK_GRPC);
+	cr_assert(p.cmd.msg.check.tls);
+	cr_assert_str_eq(p.cmd.msg.check.service, "s");
+
+	expect_ok("vip set 198.18.1.10:80/tcp fail-closed", &p);
+	cr_assert(xlb_ctl_msg__has(&p.cmd.msg, XLB_A_FAIL_OPEN));
+	cr_assert_eq(p.cmd.msg.vip.fail_open, 0);
+	cr_assert_not(xlb_ctl_msg__has(&p.cmd.msg, XLB_A_MODE));
+
+	expect_ok("vip set 198.18.1.10:80/tcp check script /bin/check arg a arg b", &p);
+	cr_assert_eq(p.cmd.msg.check.nr_args, 2);
+
+	expect_error("backend add vip 198.18.1.10:80/tcp addr 198.19.0.11 check tcp path /x",
+		     "check: 'path' is not an option of tcp checks");
+	expect_error("backend add vip 198.18.1.10:80/tcp addr 198.19.0.11 check http interval 5x",
+		     "check: bad interval '5x'");
+	expect_error("backend add vip 198.18.1.10:80/tcp addr 198.19.0.11 check",
+		     "check: missing type");
+	expect_error("backend add vip 198.18.1.10:80/tcp addr 198.19.0.11 check http timeout 3s",
+		     "check: timeout 3s exceeds interval 2s");
+	expect_error("backend add vip 198.18.1.10:80/tcp addr 198.19.0.11 check https ins",
+		     "unknown word \"ins\"");
+	expect_error("vip set 198.18.1.10:80/tcp fail-open fail-closed",
+		     "\"fail-closed\" contradicts a word given before it");
+	expect_error("vip set 198.18.1.10:80/tcp fail", "ambiguous word \"fail\"");
+	expect_error("vip add 198.18.1.10 port 80 proto tcp check tcp check http",
+		     "\"check\" given twice");
+
+	parse("backend add check help", &p);
+	cr_assert_eq(p.err, 0, "%s", p.e.msg);
+	cr_assert_eq(p.cmd.action, XLB_CLI_HELP);
+	cr_assert_not_null(strstr(p.help, "interval DURATION"), "%s", p.help);
+}
+
+Test(grammar, split_quoted_words)
+{
+	char line[] = "a \"b c\" \"d\\\"e\\\\f\" \"\" g";
+	char open_quote[] = "a \"b c";
+	char glued[] = "\"a\"b";
+	char *argv[SPLIT_MAX];
+
+	cr_assert_eq(xlb_cli__split(line, argv, SPLIT_MAX), 5);
+	cr_assert_str_eq(argv[1], "b c");
+	cr_assert_str_eq(argv[2], "d\"e\\f");
+	cr_assert_str_eq(argv[3], "");
+	cr_assert_str_eq(argv[4], "g");
+	cr_assert_eq(xlb_cli__split(open_quote, argv, SPLIT_MAX), -EINVAL);
+	cr_assert_eq(xlb_cli__split(glued, argv, SPLIT_MAX), -EINVAL);
+}
+
+/* Checks with awkward words (blanks, quotes, an empty argument) survive
+ * save and the batch reader. */
+Test(save, checks_parse_back_the_same)
+{
+	static const char *const words[][12] = {
+		{"http", "path", "/r", "body", "all \"good\" here", "host", "a.test", "interval",
+		 "500ms", NULL},
+		{"script", "/usr/bin/check db", "arg", "", "arg", "two words", "arg", "back\\slash",
+		 "rise", "5", NULL},
+	};
+	struct xlb_msg_vec vips = {0}, bes = {0};
+	struct xlb_ctl_msg cfg, want[2];
+	struct xlb_cli_batch b;
+	struct xlb_ctl_err e;
+	struct xlb_errmsg em;
+	char out[OUT_MAX] = "";
+	unsigned int i;
+	FILE *f;
+
+	sample_config(&cfg, &vips, &bes);
+	for (i = 0; i < 2; i++) {
+		int n = 0;
+
+		while (words[i][n])
+			n++;
+		memset(&em, 0, sizeof(em));
+		cr_assert_eq(xlb_check_spec__parse(&want[i].check, n, (char **)(uintptr_t)words[i],
+						   NULL, &em),
+			     0, "%s", em.text);
+	}
+	vips.v[0].check = want[0].check;
+	vips.v[0].vip.fail_open = 1;
+	xlb_ctl_msg__set(&vips.v[0], XLB_A_CHECK);
+	bes.v[1].check = want[1].check;
+	xlb_ctl_msg__set(&bes.v[1], XLB_A_CHECK);
+	f = fmemopen(out, sizeof(out) - 1, "w");
+	xlb_show__save(f, &cfg, &vips, &bes);
+	fclose(f);
+
+	f = text_file(out);
+	cr_assert_eq(xlb_cli_batch__parse(f, "saved", &b, &e), 0, "%s\n%s", e.msg, out);
+	fclose(f);
+	cr_assert_eq(b.n, 5, "%s", out);
+	cr_assert_eq(b.msgs[2].vip.fail_open, 1, "%s", out);
+	cr_assert_eq(memcmp(&b.msgs[2].check, &want[0].check, sizeof(want[0].check)), 0, "%s", out);
+	cr_assert_not(xlb_ctl_msg__has(&b.msgs[3], XLB_A_CHECK), "%s", out);
+	cr_assert_eq(memcmp(&b.msgs[4].check, &want[1].check, sizeof(want[1].check)), 0, "%s", out);
+	xlb_cli_batch__free(&b);
+	xlb_msg_vec__free(&vips);
+	xlb_msg_vec__free(&bes);
+}
+
+Test(show, check_state_reason_time_and_latency)
+{
+	static const char *const facts[] = {"http 503", "maintenance", "3m25s", "4.3ms", "unknown"};
+	struct xlb_msg_vec vips = {0}, bes = {0};
+	struct xlb_ctl_check_status *hc;
+	struct xlb_ctl_msg cfg;
+	char text[OUT_MAX], json[OUT_MAX];
+	FILE *f;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		sample_config(&cfg, &vips, &bes);
+		hc = &bes.v[1].hc;
+		hc->type = XLB_CTL_CHECK_HTTP;
+		hc->in_state_ms = 205123;
+		hc->latency_us = 4321;
+		strcpy(hc->text, "http 503");
+		strcpy(hc->reason, "http_status");
+		strcpy(hc->output, "maintenance");
+		hc->present = (1U << XLB_CHST__MAX) - 2;
+		xlb_ctl_msg__set(&bes.v[1], XLB_A_CHECK_STATUS);
+		bes.v[0].be.health = XLB_HEALTH_UNKNOWN;
+		memset(k ? json : text, 0, OUT_MAX);
+		f = fmemopen(k ? json : text, OUT_MAX - 1, "w");
+		print_start(f, k);
+		xlb_show__backends(&bes);
+		print_end();
+		fclose(f);
+		xlb_msg_vec__free(&vips);
+		xlb_msg_vec__free(&bes);
+	}
+	for (unsigned int i = 0; i < sizeof(facts) / sizeof(facts[0]); i++)
+		cr_assert_not_null(strstr(text, facts[i]), "text lacks %s:\n%s", facts[i], text);
+	cr_assert_not_null(strstr(json, "\"last\":\"http 503\""), "%s", json);
+	cr_assert_not_null(strstr(json, "\"last_reason\":\"http_status\""), "%s", json);
+	cr_assert_not_null(strstr(json, "\"in_state_ms\":205123"), "%s", json);
+	cr_assert_not_null(strstr(json, "\"latency_us\":4321"), "%s", json);
+	cr_assert_not_null(strstr(json, "\"check\":\"http\""), "%s", json);
+	cr_assert_not_null(strstr(text, "Last check"), "%s", text);
 }
 
 /* Runs the real xlbctl with args against a listening socket; returns its

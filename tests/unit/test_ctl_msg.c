@@ -629,9 +629,9 @@ Test(validate, nested_counters_and_check)
 		mnl_attr_put(nlh, XLB_A_BACKEND_ADDR, sizeof(a), &a);
 	}
 	nest = mnl_attr_nest_start(nlh, XLB_A_CHECK);
-	mnl_attr_put_u32(nlh, 1, 1);
+	mnl_attr_put_u32(nlh, XLB_CHECK_A__MAX, 1);
 	mnl_attr_nest_end(nlh, nest);
-	expect_refused(buf, -EINVAL, "unknown check attribute type 1");
+	expect_refused(buf, -EINVAL, "unknown check attribute type");
 
 	/* A reply's counters: a u32 where a u64 belongs, an unknown counter. */
 	nlh = mnl_nlmsg_put_header(buf);
@@ -661,6 +661,390 @@ Test(validate, nested_counters_and_check)
 	raw_vip_key(nlh);
 	cr_assert_eq(xlb_ctl_msg__decode(nlh, XLB_CTL_REPLY, &m, &e), -EINVAL);
 	cr_assert_not_null(strstr(e.msg, "reply with NLM_F_REQUEST set"), "%s", e.msg);
+}
+
+/* Health checks: specs as the CLI parses them go over the wire and come
+ * back the same; the wire refuses what the CLI refuses. */
+
+static void spec_of(const char *line, struct xlb_check_spec *spec)
+{
+	char copy[1024], *argv[64], *p;
+	struct xlb_errmsg em = {};
+	int argc = 0;
+
+	snprintf(copy, sizeof(copy), "%s", line);
+	for (p = strtok(copy, " "); p; p = strtok(NULL, " "))
+		argv[argc++] = strcmp(p, "<sp>") ? p : (char[]){"two words"};
+	cr_assert_eq(xlb_check_spec__parse(spec, argc, argv, NULL, &em), 0, "%s: %s", line,
+		     em.text);
+}
+
+Test(check, every_type_round_trips)
+{
+	static const char *const specs[] = {
+		"none",
+		"tcp",
+		"tcp port 5432 interval 250ms timeout 200ms rise 1 fall 7",
+		"http",
+		"http method head path /ready expect 200-299,301,404 body ok host example.test "
+		"interval 1500ms timeout 1s rise 4 fall 5 port 8080",
+		"https ca /etc/xlb/ca.pem sni api.internal",
+		"https insecure path /h",
+		"grpc",
+		"grpc tls ca /ca.pem sni backend.test service payments.v1.Ledger host h.test",
+		"script /usr/local/bin/check",
+		"script /bin/sh arg -c arg <sp> arg --flag interval 5s timeout 3s",
+	};
+	struct xlb_ctl_msg m, out;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		xlb_ctl_msg__init(&m, i % 2 ? XLB_CMD_BACKEND_ADD : XLB_CMD_BACKEND_SET);
+		backend(&m, XLB_AF_INET);
+		spec_of(specs[i], &m.check);
+		xlb_ctl_msg__set(&m, XLB_A_CHECK);
+		round_trip(&m, XLB_CTL_REQUEST, &out);
+		cr_assert_eq(memcmp(&out.check, &m.check, sizeof(m.check)), 0, "%s changed",
+			     specs[i]);
+	}
+	/* an empty argument is an argument */
+	xlb_ctl_msg__init(&m, XLB_CMD_BACKEND_ADD);
+	backend(&m, XLB_AF_INET);
+	xlb_check_spec__init(&m.check, XLB_CHECK_SCRIPT);
+	strcpy(m.check.program, "/bin/true");
+	m.check.nr_args = 2; /* "" and "x" */
+	memcpy(m.check.args, "\0x", 3);
+	xlb_ctl_msg__set(&m, XLB_A_CHECK);
+	round_trip(&m, XLB_CTL_REQUEST, &out);
+	cr_assert_eq(out.check.nr_args, 2);
+	cr_assert_str_eq(out.check.args + 1, "x");
+}
+
+Test(check, vip_default_and_fail_open)
+{
+	struct xlb_ctl_msg m, out;
+
+	xlb_ctl_msg__init(&m, XLB_CMD_VIP_SET);
+	vip_key(&m, XLB_AF_INET6);
+	m.vip.fail_open = 1;
+	xlb_ctl_msg__set(&m, XLB_A_FAIL_OPEN);
+	round_trip(&m, XLB_CTL_REQUEST, &out);
+	cr_assert_eq(out.vip.fail_open, 1);
+
+	xlb_ctl_msg__init(&m, XLB_CMD_VIP_ADD);
+	vip_key(&m, XLB_AF_INET);
+	spec_of("http path /x", &m.check);
+	xlb_ctl_msg__set(&m, XLB_A_CHECK);
+	round_trip(&m, XLB_CTL_REQUEST, &out);
+	cr_assert_str_eq(out.check.path, "/x");
+
+	/* a VIP reply carries both */
+	memset(&m, 0, sizeof(m));
+	m.cmd = XLB_CMD_VIP_GET;
+	m.flags = NLM_F_MULTI;
+	vip_key(&m, XLB_AF_INET);
+	m.vip.id = VIP_ID;
+	xlb_ctl_msg__set(&m, XLB_A_MODE);
+	xlb_ctl_msg__set(&m, XLB_A_VIP_ID);
+	xlb_ctl_msg__set(&m, XLB_A_FAIL_OPEN);
+	spec_of("grpc service s", &m.check);
+	xlb_ctl_msg__set(&m, XLB_A_CHECK);
+	round_trip(&m, XLB_CTL_REPLY, &out);
+	cr_assert_eq(memcmp(&out.check, &m.check, sizeof(m.check)), 0);
+
+	/* VIP_SET needs something to change */
+	xlb_ctl_msg__init(&m, XLB_CMD_VIP_SET);
+	vip_key(&m, XLB_AF_INET);
+	expect_msg_refused(&m, -EINVAL, "vip_set: nothing to change");
+}
+
+Test(check, status_and_health_stats_replies)
+{
+	struct xlb_ctl_msg m, out;
+	unsigned int i;
+
+	memset(&m, 0, sizeof(m));
+	m.cmd = XLB_CMD_BACKEND_GET;
+	m.flags = NLM_F_MULTI;
+	backend(&m, XLB_AF_INET);
+	m.be.id = BE_ID;
+	for (i = XLB_A_BACKEND_PORT; i <= XLB_A_STATE; i++)
+		if (i != XLB_A_FLAGS_MASK)
+			xlb_ctl_msg__set(&m, i);
+	m.hc.type = XLB_CTL_CHECK_HTTP;
+	m.hc.inherited = 1;
+	m.hc.in_state_ms = 12345;
+	m.hc.checks = 77;
+	m.hc.passes = 2;
+	m.hc.failures = 0;
+	strcpy(m.hc.reason, "http_status");
+	strcpy(m.hc.text, "http 503");
+	strcpy(m.hc.output, "maintenance");
+	m.hc.ago_ms = 99;
+	m.hc.latency_us = 4321;
+	m.hc.present = (1U << XLB_CHST__MAX) - 2;
+	xlb_ctl_msg__set(&m, XLB_A_CHECK_STATUS);
+	round_trip(&m, XLB_CTL_REPLY, &out);
+	cr_assert_eq(memcmp(&out.hc, &m.hc, sizeof(m.hc)), 0);
+
+	memset(&m, 0, sizeof(m));
+	m.cmd = XLB_CMD_STATS_GET;
+	m.flags = NLM_F_MULTI;
+	m.hst.targets = 3;
+	m.hst.results = COUNTER_VAL;
+	m.hst.changes = 5;
+	m.hst.swaps = 4;
+	m.hst.swap_sum_us = 1000;
+	m.hst.swap_max_us = 600;
+	m.hst.buckets[2] = 3;
+	m.hst.buckets[XLB_SWAP_BUCKETS - 1] = 1;
+	m.hst.present = (1U << XLB_HST__MAX) - 2;
+	xlb_ctl_msg__set(&m, XLB_A_HEALTH_STATS);
+	round_trip(&m, XLB_CTL_REPLY, &out);
+	cr_assert_eq(memcmp(&out.hst, &m.hst, sizeof(m.hst)), 0);
+
+	/* a stats reply is one counter or the summary, not both */
+	m.stat.id = 0;
+	strcpy(m.stat.name, "pass_not_ip");
+	m.cnt.present = 1U << XLB_CNT_PACKETS;
+	xlb_ctl_msg__set(&m, XLB_A_STAT_ID);
+	xlb_ctl_msg__set(&m, XLB_A_STAT_NAME);
+	xlb_ctl_msg__set(&m, XLB_A_COUNTERS);
+	{
+		char buf[BUF_SIZE];
+		struct xlb_ctl_err e;
+
+		cr_assert_gt(xlb_ctl_msg__encode(&m, buf, sizeof(buf)), 0);
+		cr_assert_eq(xlb_ctl_msg__decode((void *)buf, XLB_CTL_REPLY, &out, &e), -EINVAL);
+		cr_assert_not_null(strstr(e.msg, "health_stats alone"), "%s", e.msg);
+	}
+	/* a status in a request */
+	xlb_ctl_msg__init(&m, XLB_CMD_BACKEND_SET);
+	backend(&m, XLB_AF_INET);
+	m.be.weight = 1;
+	xlb_ctl_msg__set(&m, XLB_A_WEIGHT);
+	m.hc.present = 1U << XLB_CHST_TYPE;
+	xlb_ctl_msg__set(&m, XLB_A_CHECK_STATUS);
+	expect_msg_refused(&m, -EINVAL, "attribute check_status not allowed");
+}
+
+/* A BACKEND_ADD whose check nest gets what put() writes. */
+typedef void (*check_put_fn)(struct nlmsghdr *nlh);
+
+static void expect_check_refused(check_put_fn put, int err, const char *what)
+{
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	struct xlb_addr a = v4(0x111);
+
+	nlh = raw(buf, XLB_CMD_BACKEND_ADD);
+	raw_vip_key(nlh);
+	mnl_attr_put(nlh, XLB_A_BACKEND_ADDR, sizeof(a), &a);
+	nest = mnl_attr_nest_start(nlh, XLB_A_CHECK);
+	put(nlh);
+	mnl_attr_nest_end(nlh, nest);
+	expect_refused(buf, err, what);
+}
+
+static void put_tcp(struct nlmsghdr *nlh)
+{
+	mnl_attr_put_u8(nlh, XLB_CHECK_A_TYPE, XLB_CTL_CHECK_TCP);
+}
+
+static void put_http(struct nlmsghdr *nlh)
+{
+	mnl_attr_put_u8(nlh, XLB_CHECK_A_TYPE, XLB_CTL_CHECK_HTTP);
+}
+
+static void c_no_type(struct nlmsghdr *nlh)
+{
+	mnl_attr_put_u32(nlh, XLB_CHECK_A_RISE, 2);
+}
+static void c_bad_type(struct nlmsghdr *nlh)
+{
+	mnl_attr_put_u8(nlh, XLB_CHECK_A_TYPE, XLB_CTL_CHECK__MAX);
+}
+static void c_type_u32(struct nlmsghdr *nlh)
+{
+	mnl_attr_put_u32(nlh, XLB_CHECK_A_TYPE, XLB_CTL_CHECK_TCP);
+}
+static void c_path_on_tcp(struct nlmsghdr *nlh)
+{
+	put_tcp(nlh);
+	mnl_attr_put_strz(nlh, XLB_CHECK_A_PATH, "/x");
+}
+static void c_timeout_over_interval(struct nlmsghdr *nlh)
+{
+	put_tcp(nlh);
+	mnl_attr_put_u64(nlh, XLB_CHECK_A_INTERVAL_US, 500000);
+	mnl_attr_put_u64(nlh, XLB_CHECK_A_TIMEOUT_US, 600000);
+}
+static void c_short_interval(struct nlmsghdr *nlh)
+{
+	put_tcp(nlh);
+	mnl_attr_put_u64(nlh, XLB_CHECK_A_INTERVAL_US, 999);
+}
+static void c_rise_zero(struct nlmsghdr *nlh)
+{
+	put_tcp(nlh);
+	mnl_attr_put_u32(nlh, XLB_CHECK_A_RISE, 0);
+}
+static void c_port_zero(struct nlmsghdr *nlh)
+{
+	put_tcp(nlh);
+	mnl_attr_put_u16(nlh, XLB_CHECK_A_PORT, 0);
+}
+static void c_expect_odd(struct nlmsghdr *nlh)
+{
+	put_http(nlh);
+	mnl_attr_put(nlh, XLB_CHECK_A_EXPECT, 3, "abc");
+}
+static void c_expect_range(struct nlmsghdr *nlh)
+{
+	struct xlb_ctl_status_range r = {.lo = 99, .hi = 200};
+
+	put_http(nlh);
+	mnl_attr_put(nlh, XLB_CHECK_A_EXPECT, sizeof(r), &r);
+}
+static void c_expect_backwards(struct nlmsghdr *nlh)
+{
+	struct xlb_ctl_status_range r = {.lo = 300, .hi = 200};
+
+	put_http(nlh);
+	mnl_attr_put(nlh, XLB_CHECK_A_EXPECT, sizeof(r), &r);
+}
+static void c_method(struct nlmsghdr *nlh)
+{
+	put_http(nlh);
+	mnl_attr_put_strz(nlh, XLB_CHECK_A_METHOD, "G3T");
+}
+static void c_path_relative(struct nlmsghdr *nlh)
+{
+	put_http(nlh);
+	mnl_attr_put_strz(nlh, XLB_CHECK_A_PATH, "health");
+}
+static void c_path_unterminated(struct nlmsghdr *nlh)
+{
+	put_http(nlh);
+	mnl_attr_put(nlh, XLB_CHECK_A_PATH, 2, "/x");
+}
+static void c_path_long(struct nlmsghdr *nlh)
+{
+	char p[XLB_CHECK_PATH_LEN + 1];
+
+	memset(p, 'a', sizeof(p) - 1);
+	p[0] = '/';
+	p[sizeof(p) - 1] = '\0';
+	put_http(nlh);
+	mnl_attr_put_strz(nlh, XLB_CHECK_A_PATH, p);
+}
+static void c_tls_on_https(struct nlmsghdr *nlh)
+{
+	mnl_attr_put_u8(nlh, XLB_CHECK_A_TYPE, XLB_CTL_CHECK_HTTPS);
+	mnl_attr_put_u8(nlh, XLB_CHECK_A_TLS, 1);
+}
+static void c_insecure_and_ca(struct nlmsghdr *nlh)
+{
+	mnl_attr_put_u8(nlh, XLB_CHECK_A_TYPE, XLB_CTL_CHECK_HTTPS);
+	mnl_attr_put_u8(nlh, XLB_CHECK_A_INSECURE, 1);
+	mnl_attr_put_strz(nlh, XLB_CHECK_A_CA_FILE, "/ca.pem");
+}
+static void c_ca_without_tls(struct nlmsghdr *nlh)
+{
+	mnl_attr_put_u8(nlh, XLB_CHECK_A_TYPE, XLB_CTL_CHECK_GRPC);
+	mnl_attr_put_strz(nlh, XLB_CHECK_A_CA_FILE, "/ca.pem");
+}
+static void c_script_no_program(struct nlmsghdr *nlh)
+{
+	mnl_attr_put_u8(nlh, XLB_CHECK_A_TYPE, XLB_CTL_CHECK_SCRIPT);
+}
+static void c_program_on_http(struct nlmsghdr *nlh)
+{
+	put_http(nlh);
+	mnl_attr_put_strz(nlh, XLB_CHECK_A_PROGRAM, "/bin/true");
+}
+static void c_program_relative(struct nlmsghdr *nlh)
+{
+	mnl_attr_put_u8(nlh, XLB_CHECK_A_TYPE, XLB_CTL_CHECK_SCRIPT);
+	mnl_attr_put_strz(nlh, XLB_CHECK_A_PROGRAM, "bin/true");
+}
+static void c_args_bad_type(struct nlmsghdr *nlh)
+{
+	struct nlattr *args;
+
+	mnl_attr_put_u8(nlh, XLB_CHECK_A_TYPE, XLB_CTL_CHECK_SCRIPT);
+	mnl_attr_put_strz(nlh, XLB_CHECK_A_PROGRAM, "/bin/true");
+	args = mnl_attr_nest_start(nlh, XLB_CHECK_A_ARGS);
+	mnl_attr_put_strz(nlh, XLB_CHECK_ARG + 1, "x");
+	mnl_attr_nest_end(nlh, args);
+}
+static void c_args_too_many(struct nlmsghdr *nlh)
+{
+	struct nlattr *args;
+	int i;
+
+	mnl_attr_put_u8(nlh, XLB_CHECK_A_TYPE, XLB_CTL_CHECK_SCRIPT);
+	mnl_attr_put_strz(nlh, XLB_CHECK_A_PROGRAM, "/bin/true");
+	args = mnl_attr_nest_start(nlh, XLB_CHECK_A_ARGS);
+	for (i = 0; i <= XLB_CHECK_MAX_ARGS; i++)
+		mnl_attr_put_strz(nlh, XLB_CHECK_ARG, "x");
+	mnl_attr_nest_end(nlh, args);
+}
+static void c_twice(struct nlmsghdr *nlh)
+{
+	put_tcp(nlh);
+	mnl_attr_put_u32(nlh, XLB_CHECK_A_FALL, 2);
+	mnl_attr_put_u32(nlh, XLB_CHECK_A_FALL, 3);
+}
+static void c_unknown(struct nlmsghdr *nlh)
+{
+	put_tcp(nlh);
+	mnl_attr_put_u8(nlh, XLB_CHECK_A__MAX, 1);
+}
+
+Test(check, wire_refuses_what_the_cli_refuses)
+{
+	static const struct {
+		check_put_fn put;
+		const char *what;
+	} cases[] = {
+		/* an attribute out of its own range is -ERANGE, as everywhere */
+		{c_no_type, "check attribute type missing"},
+		{c_bad_type, "check attribute type: 6 out of range 0..5"},
+		{c_type_u32, "check attribute type: wrong length 4"},
+		{c_path_on_tcp, "check: 'path' is not an option of tcp checks"},
+		{c_timeout_over_interval, "check: timeout 600ms exceeds interval 500ms"},
+		{c_short_interval, "check: interval '999us' out of range 10ms..1h"},
+		{c_rise_zero, "check attribute rise: 0 out of range 1..1000"},
+		{c_port_zero, "check attribute port: 0 out of range"},
+		{c_expect_odd, "check attribute expect: length 3 is not 1..8 ranges"},
+		{c_expect_range, "check: bad expect '99-200'"},
+		{c_expect_backwards, "check: bad expect '300-200'"},
+		{c_method, "check: bad method 'G3T'"},
+		{c_path_relative, "check: bad path 'health' (must start with /)"},
+		{c_path_unterminated, "check attribute path: not a NUL-terminated string"},
+		{c_path_long, "check attribute path: length 256 not in 1..255"},
+		{c_tls_on_https, "check: 'tls' is not an option of https checks"},
+		{c_insecure_and_ca, "check: 'insecure' and 'ca' exclude each other"},
+		{c_ca_without_tls, "check: 'ca' needs 'tls' on a grpc check"},
+		{c_script_no_program, "check: missing program after 'script'"},
+		{c_program_on_http, "check: 'program' is not an option of http checks"},
+		{c_program_relative, "check: script program 'bin/true' is not an absolute path"},
+		{c_args_bad_type, "check attribute args: unknown type 2"},
+		{c_args_too_many, "check attribute args: over 16"},
+		{c_twice, "check attribute fall given twice"},
+		{c_unknown, "unknown check attribute type"},
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_check_refused(cases[i].put,
+				     strstr(cases[i].what, "check attribute") &&
+						     strstr(cases[i].what, "out of range")
+					     ? -ERANGE
+					     : -EINVAL,
+				     cases[i].what);
 }
 
 Test(record, iterates_and_refuses_lies)

@@ -512,3 +512,197 @@ Test(state, reconcile_keeps_identities_of_what_stays)
 	state__fini(&want);
 	state__fini(&s);
 }
+
+/* Health checks in the model */
+
+static struct xlb_check_spec check_of(enum xlb_check_type type, __u16 port)
+{
+	struct xlb_check_spec c;
+
+	xlb_check_spec__init(&c, type);
+	c.port = port;
+	if (type == XLB_CHECK_SCRIPT)
+		strcpy(c.program, "/bin/true");
+	return c;
+}
+
+Test(state, backends_inherit_the_vip_check_unless_they_have_their_own)
+{
+	struct xlb_vip_key k = vip4("198.18.1.10", VIP_PORT, IPPROTO_TCP);
+	struct xlb_check_spec http = check_of(XLB_CHECK_HTTP, 0), tcp = check_of(XLB_CHECK_TCP, 0);
+	struct state_backend *a, *b;
+	struct state_vip *v;
+	struct xlb_state s, copy;
+	bool inherited;
+
+	cr_assert_eq(state__init(&s), 0);
+	cr_assert_eq(state__vip_add(&s, &k, XLB_MODE_IPIP, 0, NULL), 0);
+	add_be(&s, &k, BE_BASE "11", 100, 0);
+	add_be(&s, &k, BE_BASE "12", 100, 0);
+	v = state__vip_find(&s, &k);
+	a = find(&s, &k, BE_BASE "11");
+	b = find(&s, &k, BE_BASE "12");
+	cr_assert_null(state__backend_check(v, a, &inherited), "no check by default");
+
+	cr_assert_eq(state__vip_set_check(&s, &k, &http, NULL), 0);
+	cr_assert_eq(state__backend_set_check(&s, &k, XLB_AF_INET, &b->addr, 0, &tcp, NULL), 0);
+	cr_assert_eq(state__backend_check(v, a, &inherited)->spec.type, XLB_CHECK_HTTP);
+	cr_assert(inherited);
+	cr_assert_eq(state__backend_check(v, b, &inherited)->spec.type, XLB_CHECK_TCP);
+	cr_assert_not(inherited);
+	cr_assert_eq(state__backend_check_port(v, a), VIP_PORT, "a port-0 backend: the VIP's");
+
+	/* a clone shares the specs, and outlives its source */
+	cr_assert_eq(state__clone(&copy, &s), 0);
+	cr_assert_eq(state__vip_find(&copy, &k)->check, v->check);
+	cr_assert_eq(v->check->refs, 2);
+	state__fini(&s);
+	v = state__vip_find(&copy, &k);
+	cr_assert_eq(v->check->refs, 1);
+	cr_assert_eq(v->check->spec.type, XLB_CHECK_HTTP);
+
+	/* health is kept across a spec change, reset when no check is left */
+	a = find(&copy, &k, BE_BASE "11");
+	b = find(&copy, &k, BE_BASE "12");
+	cr_assert_eq(state__set_health(&copy, a->id, XLB_HEALTH_DOWN), 1);
+	cr_assert_eq(state__set_health(&copy, b->id, XLB_HEALTH_DOWN), 1);
+	cr_assert_eq(state__vip_set_check(&copy, &k, &tcp, NULL), 0);
+	cr_assert_eq(a->health, XLB_HEALTH_DOWN, "another spec decides later");
+	cr_assert_eq(state__vip_set_check(&copy, &k, NULL, NULL), 0);
+	cr_assert_eq(a->health, XLB_HEALTH_UNKNOWN, "no check left: counts as up");
+	cr_assert_eq(b->health, XLB_HEALTH_DOWN, "its own check still runs");
+	tcp.type = XLB_CHECK_NONE;
+	cr_assert_eq(state__backend_set_check(&copy, &k, XLB_AF_INET, &b->addr, 0, &tcp, NULL), 0);
+	cr_assert_null(b->check);
+	cr_assert_eq(b->health, XLB_HEALTH_UNKNOWN);
+	state__fini(&copy);
+}
+
+Test(state, a_check_without_a_port_is_refused_where_none_is_known)
+{
+	struct xlb_vip_key k = vip4("198.18.1.10", 0, IPPROTO_TCP);
+	struct xlb_check_spec tcp = check_of(XLB_CHECK_TCP, 0);
+	struct xlb_check_spec script = check_of(XLB_CHECK_SCRIPT, 0);
+	struct state_backend_spec b = be4(BE_BASE "11", 100, 0);
+	struct xlb_errmsg e = {};
+	struct xlb_state s;
+
+	cr_assert_eq(state__init(&s), 0);
+	cr_assert_eq(state__vip_add(&s, &k, XLB_MODE_IPIP, 0, NULL), 0);
+	cr_assert_eq(state__backend_add(&s, &k, &b, NULL), 0);
+	cr_assert_eq(state__vip_set_check(&s, &k, &tcp, &e), -EINVAL);
+	cr_assert_not_null(strstr(e.text, "a tcp check needs 'port'"), "%s", e.text);
+	cr_assert_eq(state__vip_set_check(&s, &k, &script, NULL), 0, "scripts need no port");
+	tcp.port = 22;
+	cr_assert_eq(state__vip_set_check(&s, &k, &tcp, NULL), 0);
+	state__fini(&s);
+}
+
+Test(state, fail_open_keeps_every_backend_when_all_fail)
+{
+	struct xlb_vip_key k = vip4("198.18.1.10", VIP_PORT, IPPROTO_TCP);
+	struct maglev_backend out[4];
+	struct xlb_errmsg e = {};
+	struct state_vip *v;
+	struct xlb_state s;
+	size_t n;
+
+	cr_assert_eq(state__init(&s), 0);
+	cr_assert_eq(state__vip_add(&s, &k, XLB_MODE_IPIP, 0, NULL), 0);
+	add_be(&s, &k, BE_BASE "11", 100, 0);
+	add_be(&s, &k, BE_BASE "12", 100, 0);
+	add_be(&s, &k, BE_BASE "13", 100, XLB_BE_F_ADMIN_DOWN);
+	v = state__vip_find(&s, &k);
+	cr_assert_eq(state__set_health(&s, v->be[0].id, XLB_HEALTH_DOWN), 1);
+	cr_assert_eq(state__set_health(&s, v->be[1].id, XLB_HEALTH_DOWN), 1);
+	state__ring_members(v, out, &n);
+	cr_assert_eq(n, 0, "fail-closed: an empty ring");
+	cr_assert_not(state__vip_failing_open(v));
+
+	cr_assert_eq(state__vip_set_fail_open(&s, &k, true, &e), 0);
+	cr_assert(state__vip_failing_open(v));
+	state__ring_members(v, out, &n);
+	cr_assert_eq(n, 2, "fail-open: the failing backends, not the admin-down one");
+	cr_assert_eq(state__backend_state(&v->be[0], true), XLB_BE_ACTIVE);
+	cr_assert_eq(state__backend_state(&v->be[2], true), XLB_BE_DOWN);
+
+	/* one passing again: only it */
+	cr_assert_eq(state__set_health(&s, v->be[1].id, XLB_HEALTH_UP), 1);
+	cr_assert_not(state__vip_failing_open(v));
+	state__ring_members(v, out, &n);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(out[0].id, v->be[1].id);
+	state__fini(&s);
+}
+
+Test(state, file_keeps_checks_and_fail_open)
+{
+	struct xlb_vip_key k = vip4("198.18.1.10", VIP_PORT, IPPROTO_TCP);
+	struct xlb_check_spec http = check_of(XLB_CHECK_HTTP, 8080), script;
+	struct state_backend *b;
+	struct xlb_state s, r;
+	struct xlb_errmsg e = {};
+	char path[] = TMP_TEMPLATE;
+	char *argv[] = {"script", "/usr/bin/my check", "arg", "", "arg", "a \"b\" c", NULL};
+	int fd;
+
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	strcpy(http.body, "all good");
+	cr_assert_eq(xlb_check_spec__parse(&script, 6, argv, NULL, &e), 0, "%s", e.text);
+	cr_assert_eq(state__init(&s), 0);
+	cr_assert_eq(state__vip_add(&s, &k, XLB_MODE_IPIP, 0, NULL), 0);
+	cr_assert_eq(state__vip_set_check(&s, &k, &http, NULL), 0);
+	cr_assert_eq(state__vip_set_fail_open(&s, &k, true, NULL), 0);
+	add_be(&s, &k, BE_BASE "11", 100, 0);
+	add_be(&s, &k, BE_BASE "12", 100, 0);
+	b = find(&s, &k, BE_BASE "12");
+	cr_assert_eq(state__backend_set_check(&s, &k, XLB_AF_INET, &b->addr, 0, &script, NULL), 0);
+	cr_assert_eq(state__set_health(&s, b->id, XLB_HEALTH_DOWN), 1);
+	cr_assert_eq(state__set_health(&s, find(&s, &k, BE_BASE "11")->id, XLB_HEALTH_UP), 1);
+
+	cr_assert_eq(state_file__save(path, &s), 0);
+	cr_assert_eq(state__init(&r), 0);
+	cr_assert_eq(state_file__load(path, &r), 0);
+	unlink(path);
+	cr_assert(state__vip_find(&r, &k)->fail_open);
+	cr_assert_eq(memcmp(&state__vip_find(&r, &k)->check->spec, &http, sizeof(http)), 0);
+	b = find(&r, &k, BE_BASE "12");
+	cr_assert_not_null(b->check);
+	cr_assert_eq(memcmp(&b->check->spec, &script, sizeof(script)), 0);
+	cr_assert_eq(b->health, XLB_HEALTH_DOWN, "health as recorded");
+	cr_assert_eq(find(&r, &k, BE_BASE "11")->health, XLB_HEALTH_UP);
+	cr_assert_null(find(&r, &k, BE_BASE "11")->check);
+	state__fini(&s);
+	state__fini(&r);
+}
+
+Test(state, reconcile_changes_checks_and_keeps_health)
+{
+	struct xlb_vip_key k = vip4("198.18.1.10", VIP_PORT, IPPROTO_TCP);
+	struct xlb_check_spec http = check_of(XLB_CHECK_HTTP, 0), tcp = check_of(XLB_CHECK_TCP, 0);
+	struct xlb_state s, want;
+	struct xlb_errmsg e = {};
+	struct state_backend *b;
+
+	cr_assert_eq(state__init(&s), 0);
+	cr_assert_eq(state__init(&want), 0);
+	cr_assert_eq(state__vip_add(&s, &k, XLB_MODE_IPIP, 0, NULL), 0);
+	cr_assert_eq(state__vip_set_check(&s, &k, &http, NULL), 0);
+	add_be(&s, &k, BE_BASE "11", 100, 0);
+	cr_assert_eq(state__set_health(&s, find(&s, &k, BE_BASE "11")->id, XLB_HEALTH_DOWN), 1);
+
+	cr_assert_eq(state__vip_add(&want, &k, XLB_MODE_IPIP, 0, NULL), 0);
+	cr_assert_eq(state__vip_set_check(&want, &k, &tcp, NULL), 0);
+	cr_assert_eq(state__vip_set_fail_open(&want, &k, true, NULL), 0);
+	add_be(&want, &k, BE_BASE "11", 100, 0);
+
+	cr_assert_eq(state__reconcile(&s, &want, &e), 0, "%s", e.text);
+	cr_assert_eq(state__vip_find(&s, &k)->check->spec.type, XLB_CHECK_TCP);
+	cr_assert(state__vip_find(&s, &k)->fail_open);
+	b = find(&s, &k, BE_BASE "11");
+	cr_assert_eq(b->health, XLB_HEALTH_DOWN, "kept until the new check decides");
+	state__fini(&s);
+	state__fini(&want);
+}

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Targets by backend id. Each slot remembers the backend's generation (a
+ * reused id is another backend) and holds a reference to the spec its
+ * target runs: a model cloned for a change shares its specs, so an update
+ * that changes no check costs a pointer comparison per backend.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "health_sync.h"
+#include "log.h"
+#include "netaddr.h"
+
+#define NSEC_PER_USEC 1000ULL
+
+struct hs_slot {
+	struct xlb_health_target *t;
+	struct state_check *check; /* the spec t runs (a reference) */
+	__u32 generation;
+	__u32 epoch; /* the last update that saw the backend */
+};
+
+struct health_sync {
+	struct xlb_health_engine *engine;
+	health_sync_set_fn set;
+	void *arg;
+	struct hs_slot slots[XLB_MAX_BACKENDS];
+	__u32 epoch;
+	__u32 targets;
+	__u64 results;
+	__u64 changes;
+	__u64 swaps;
+	__u64 swap_sum_us;
+	__u64 swap_max_us;
+	__u64 buckets[XLB_SWAP_BUCKETS];
+};
+
+static void record_swap(struct health_sync *hs, __u64 us)
+{
+	static const __u64 bounds[XLB_SWAP_BUCKETS - 1] = XLB_SWAP_BUCKET_BOUNDS_US;
+	unsigned int i;
+
+	for (i = 0; i < XLB_SWAP_BUCKETS - 1 && us > bounds[i]; i++)
+		;
+	hs->buckets[i]++;
+	hs->swaps++;
+	hs->swap_sum_us += us;
+	if (us > hs->swap_max_us)
+		hs->swap_max_us = us;
+}
+
+static void on_change(struct xlb_health_target *t, enum xlb_health state, uint64_t decided_ns,
+		      void *arg)
+{
+	__u32 id = (__u32)(uintptr_t)xlb_health_target__user(t);
+	struct health_sync *hs = arg;
+	int ret;
+
+	hs->changes++;
+	/* t may be gone after this: the model's update can remove it */
+	ret = hs->set(hs->arg, id, state);
+	if (ret < 0)
+		pr_warn("health: backend %u %s not applied: %s\n", id,
+			xlb_health_state__name(state), strerror(-ret));
+	else if (ret > 0)
+		record_swap(hs, (xlb_now_ns() - decided_ns) / NSEC_PER_USEC);
+}
+
+static void on_result(struct xlb_health_target *t, const struct xlb_check_result *r, void *arg)
+{
+	struct health_sync *hs = arg;
+
+	(void)t;
+	(void)r;
+	hs->results++;
+}
+
+int health_sync__new(struct xlb_loop *loop, health_sync_set_fn set, void *arg,
+		     struct health_sync **out)
+{
+	struct health_sync *hs;
+	int err;
+
+	hs = calloc(1, sizeof(*hs));
+	if (!hs)
+		return -ENOMEM;
+	hs->set = set;
+	hs->arg = arg;
+	err = xlb_health__new(loop, on_change, hs, &hs->engine);
+	if (err) {
+		free(hs);
+		return err;
+	}
+	xlb_health__set_result_cb(hs->engine, on_result);
+	*out = hs;
+	return 0;
+}
+
+static void slot_clear(struct health_sync *hs, struct hs_slot *slot)
+{
+	if (slot->t) {
+		xlb_health__remove(slot->t);
+		hs->targets--;
+	}
+	state__check_put(slot->check);
+	memset(slot, 0, sizeof(*slot));
+}
+
+void health_sync__free(struct health_sync *hs)
+{
+	__u32 id;
+
+	if (!hs)
+		return;
+	for (id = 0; id < XLB_MAX_BACKENDS; id++)
+		slot_clear(hs, &hs->slots[id]);
+	xlb_health__free(hs->engine);
+	free(hs);
+}
+
+static int slot_add(struct health_sync *hs, struct hs_slot *slot, const struct state_vip *v,
+		    const struct state_backend *b, struct state_check *c)
+{
+	struct xlb_health_target_conf conf = {
+		.family = b->family,
+		.addr = b->addr,
+		.port = state__backend_check_port(v, b),
+		.spec = c->spec,
+		.user = (void *)(uintptr_t)b->id,
+	};
+	struct xlb_errmsg em = {};
+	int err;
+
+	if (xlb_vip_key__format(&v->key, conf.vip, sizeof(conf.vip)))
+		conf.vip[0] = '\0';
+	err = xlb_health__add(hs->engine, &conf, &slot->t, &em);
+	if (err) {
+		pr_warn("health: backend %u: %s\n", b->id, em.text);
+		return err;
+	}
+	hs->targets++;
+	/* the last known state, until fresh results say otherwise */
+	if (b->health != XLB_HEALTH_UNKNOWN)
+		xlb_health_target__seed(slot->t, b->health, 0);
+	slot->check = state__check_get(c);
+	slot->generation = b->generation;
+	return 0;
+}
+
+static int slot_update(struct health_sync *hs, struct hs_slot *slot, const struct state_vip *v,
+		       const struct state_backend *b, struct state_check *c)
+{
+	struct xlb_errmsg em = {};
+	int err;
+
+	if (slot->t && slot->generation != b->generation)
+		slot_clear(hs, slot);
+	if (!c) {
+		slot_clear(hs, slot);
+		return 0;
+	}
+	if (!slot->t)
+		return slot_add(hs, slot, v, b, c);
+	if (slot->check == c)
+		return 0;
+	if (memcmp(&slot->check->spec, &c->spec, sizeof(c->spec))) {
+		err = xlb_health_target__set_spec(slot->t, &c->spec, &em);
+		if (err) {
+			pr_warn("health: backend %u: %s\n", b->id, em.text);
+			return err;
+		}
+	}
+	state__check_put(slot->check);
+	slot->check = state__check_get(c);
+	return 0;
+}
+
+int health_sync__update(struct health_sync *hs, const struct xlb_state *s)
+{
+	int first = 0, err;
+	size_t i, j;
+	__u32 id;
+
+	hs->epoch++;
+	for (i = 0; i < s->nr_vips; i++) {
+		const struct state_vip *v = &s->vips[i];
+
+		for (j = 0; j < v->nr_be; j++) {
+			const struct state_backend *b = &v->be[j];
+			struct hs_slot *slot = &hs->slots[b->id];
+
+			err = slot_update(hs, slot, v, b, state__backend_check(v, b, NULL));
+			slot->epoch = hs->epoch;
+			if (err && !first)
+				first = err;
+		}
+	}
+	for (id = 1; id < XLB_MAX_BACKENDS; id++)
+		if (hs->slots[id].t && hs->slots[id].epoch != hs->epoch)
+			slot_clear(hs, &hs->slots[id]);
+	return first;
+}
+
+bool health_sync__status(const struct health_sync *hs, __u32 backend_id,
+			 struct xlb_health_status *st)
+{
+	if (backend_id >= XLB_MAX_BACKENDS || !hs->slots[backend_id].t)
+		return false;
+	xlb_health_target__status(hs->slots[backend_id].t, st);
+	return true;
+}
+
+void health_sync__stats(const struct health_sync *hs, struct xlb_ctl_health_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->targets = hs->targets;
+	out->results = hs->results;
+	out->changes = hs->changes;
+	out->swaps = hs->swaps;
+	out->swap_sum_us = hs->swap_sum_us;
+	out->swap_max_us = hs->swap_max_us;
+	memcpy(out->buckets, hs->buckets, sizeof(out->buckets));
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xlbd's health checks: the engine's targets kept in step with the model
+ * (one per backend that has a check, its own or its VIP's), and each state
+ * change the engine decides handed to the daemon, which rebuilds and swaps
+ * that VIP's ring. The time from the deciding result to the swap is kept as
+ * a histogram for `xlbctl stats` and the metrics.
+ */
+#ifndef XLB_HEALTH_SYNC_H
+#define XLB_HEALTH_SYNC_H
+
+#include <stdbool.h>
+
+#include "ctl_msg.h"
+#include "health.h"
+#include "loop.h"
+#include "state.h"
+
+struct health_sync;
+
+/* Applies a health change to the model and the maps. Returns 1 when the
+ * change reached the maps (a ring or backend entry was swapped), 0 when
+ * nothing had to change, or -errno. */
+typedef int (*health_sync_set_fn)(void *arg, __u32 backend_id, enum xlb_health health);
+
+int health_sync__new(struct xlb_loop *loop, health_sync_set_fn set, void *arg,
+		     struct health_sync **out);
+/* Stops every check. NULL-safe. */
+void health_sync__free(struct health_sync *hs);
+
+/* Makes the targets follow s: a new target is seeded with its backend's
+ * recorded health (so a restarted xlbd starts from the last known states),
+ * a changed spec replaces the running one (the state is kept), a gone
+ * backend's target is removed. Returns 0 or the first -errno (the other
+ * backends are still done). */
+int health_sync__update(struct health_sync *hs, const struct xlb_state *s);
+
+/* The check status of a backend: false if it has no target. */
+bool health_sync__status(const struct health_sync *hs, __u32 backend_id,
+			 struct xlb_health_status *st);
+/* Counts and the decision-to-swap histogram. */
+void health_sync__stats(const struct health_sync *hs, struct xlb_ctl_health_stats *out);
+
+#endif /* XLB_HEALTH_SYNC_H */
