@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * maglev_cost: user-space costs of a backend change. The weighted Maglev
- * build of one ring (XLB_RING_SIZE slots) for 10, 100 and 1,000 backends,
- * and the swap of a built ring into a loaded program's map (a new inner
- * map, its 256 KiB written, the VIP's slot replaced: xlb_ring__swap, as
- * xlbd does it). Medians of RUNS, in CPU time of the thread
- * (CLOCK_THREAD_CPUTIME_ID, system time included): time spent waiting for
- * the CPU on a shared machine is not the build's.
+ * build of one ring (XLB_RING_SIZE slots) for 10, 100 and 1,000 backends of
+ * equal weights and of weights 1-4, and the swap of a built ring into a
+ * loaded program's map (a new inner map, its 256 KiB written, the VIP's
+ * slot replaced: xlb_ring__swap, as xlbd does it). Medians of RUNS, in CPU
+ * time of the thread (CLOCK_THREAD_CPUTIME_ID, system time included): time
+ * spent waiting for the CPU on a shared machine is not the build's.
  *
  *   maglev_cost [-r RUNS]
  *
@@ -63,8 +63,9 @@ static void print_row(const char *what, __u64 *ns, int n, const char *target)
 	       ns[n - 1] / NS_PER_MS, target);
 }
 
-/* n backends of weights 1..WEIGHT_SPREAD on consecutive addresses. */
-static void backends_make(struct maglev_backend *b, unsigned int n)
+/* n backends on consecutive addresses, of weight 1 or (mixed) of weights
+ * 1..WEIGHT_SPREAD. */
+static void backends_make(struct maglev_backend *b, unsigned int n, int mixed)
 {
 	unsigned int i;
 
@@ -74,7 +75,7 @@ static void backends_make(struct maglev_backend *b, unsigned int n)
 		b[i].addr.a[0] = htonl(BACKEND_NET + i + 1);
 		b[i].port = htons(BACKEND_PORT);
 		b[i].family = XLB_AF_INET;
-		b[i].weight = i % WEIGHT_SPREAD + 1;
+		b[i].weight = mixed ? i % WEIGHT_SPREAD + 1 : 1;
 	}
 }
 
@@ -82,23 +83,25 @@ static int bench_builds(int runs, __u32 *ring)
 {
 	static struct maglev_backend b[MAX_BACKENDS];
 	__u64 ns[MAX_RUNS], t;
-	char what[64], target[32];
+	char what[80], target[32];
 	size_t s;
-	int r, err;
+	int r, err, mixed;
 
-	for (s = 0; s < NR_SIZES; s++) {
-		backends_make(b, sizes[s]);
+	for (s = 0; s < 2 * NR_SIZES; s++) {
+		mixed = s >= NR_SIZES;
+		backends_make(b, sizes[s % NR_SIZES], mixed);
 		for (r = 0; r < runs; r++) {
 			t = now_ns();
-			err = maglev__build(b, sizes[s], ring);
+			err = maglev__build(b, sizes[s % NR_SIZES], ring);
 			ns[r] = now_ns() - t;
 			if (err) {
 				fprintf(stderr, "maglev_cost: build: %s\n", strerror(-err));
 				return err;
 			}
 		}
-		snprintf(what, sizeof(what), "Maglev build, %u backends", sizes[s]);
-		if (sizes[s] == TARGET_AT)
+		snprintf(what, sizeof(what), "Maglev build, %u backends, %s", sizes[s % NR_SIZES],
+			 mixed ? "weights 1–4" : "equal weights");
+		if (sizes[s % NR_SIZES] == TARGET_AT)
 			snprintf(target, sizeof(target), "≤ %.0f ms", BUILD_TARGET);
 		else
 			snprintf(target, sizeof(target), "–");

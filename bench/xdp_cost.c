@@ -10,7 +10,9 @@
  * sees the original packet each time. Figures are the kernel's own
  * `duration` (ns per repetition, timed inside the kernel), the median of
  * RUNS runs of PACKETS repetitions, the runs of all paths interleaved so
- * that noise from the rest of the machine falls on all of them alike. A run
+ * that noise from the rest of the machine falls on all of them alike; each
+ * run is paired with a run of the parse+lookup floor just before it, and a
+ * path's ratio is the median of its paired ratios. A run
  * counts only if xlb's verdict counters say every repetition took the path
  * measured; any other run is reported as failed, without a figure.
  *
@@ -37,6 +39,7 @@
 #include "xlb.skel.h"
 #include "bench/wrap.skel.h"
 #include "wrap.h"
+#include <xlb/hash.h>
 #include "acl.h"
 #include "log.h"
 #include "maglev.h"
@@ -114,11 +117,13 @@ static const char *const backends6[NR_BACKENDS] = {"2001:2:0:1::10", "2001:2:0:1
 
 /* One xlb program with maps of its own, and the wrapper that calls it. */
 enum inst_id {
-	I_MAIN = 0, /* 1M IPv4 flows established; the floors */
-	I_V6,	    /* 1M IPv6 flows established */
-	I_ROOM,	    /* emptied before every run */
-	I_FULL,	    /* always full */
-	I_GUARD,    /* an ACL and a rate limit */
+	I_MAIN = 0,  /* 1M IPv4 flows established; the floors */
+	I_V6,	     /* 1M IPv6 flows established */
+	I_ROOM,	     /* emptied before every run */
+	I_FULL,	     /* always full */
+	I_GUARD,     /* an ACL and a rate limit */
+	I_PCPU_EST,  /* per-CPU LRU (BPF_F_NO_COMMON_LRU): 1M IPv4 flows established */
+	I_PCPU_ROOM, /* per-CPU LRU, emptied before every run */
 	I__MAX,
 };
 
@@ -143,6 +148,7 @@ enum wrap_kind {
 	W_TX,
 	W_PARSE,
 	W_FLOWS,
+	W_SLOTS,
 	W_ONLY,
 };
 
@@ -167,6 +173,7 @@ struct bench_case {
 	int new_flow; /* every packet opens a flow and is stored */
 	double target;
 	__u32 ns[MAX_RUNS];
+	double ratio[MAX_RUNS]; /* to the floor run paired with it */
 	int nr_ok;
 	char why[160];
 };
@@ -193,6 +200,7 @@ enum {
 	C_PARSE,
 	C_WRAP,
 	C_REF_FLOWS,
+	C_REF_SLOTS,
 	C_NONVIP,
 	C_EST1,
 	C_EST1M,
@@ -203,6 +211,8 @@ enum {
 	C_RL,
 	C_EST6_1,
 	C_EST6_1M,
+	C_PCPU_EST1M,
+	C_PCPU_SYN_ROOM,
 	C__MAX,
 };
 
@@ -216,6 +226,9 @@ static struct bench_case cases[C__MAX] = {
 	[C_REF_FLOWS] = {"ref_flows_1m", "reference: parse + 1 lookup among 1M flows (xlb's table)",
 			 I_MAIN, W_FLOWS, TCP_ACK_TO(VIP4, VIP_PORT), SRC_EST, EST_FLOWS, 0, 0, -1,
 			 0, 0},
+	[C_REF_SLOTS] = {"ref_slots_1m",
+			 "reference: parse + 1 lookup among 1M flows (direct-mapped array)", I_MAIN,
+			 W_SLOTS, TCP_ACK_TO(VIP4, VIP_PORT), SRC_EST, EST_FLOWS, 0, 0, -1, 0, 0},
 	[C_NONVIP] = {"nonvip", "non-VIP: pass", I_MAIN, W_XLB, TCP_ACK_TO(NOT_VIP4, VIP_PORT),
 		      SRC_EST, 1, 0, 0, XLB_STAT_PASS_NOT_VIP, 0, 1.4},
 	[C_EST1] = {"est_1", "TCP ACK, established, 1 flow", I_MAIN, W_XLB,
@@ -237,6 +250,12 @@ static struct bench_case cases[C__MAX] = {
 	[C_EST6_1M] = {"est6_1m", "IPv6 TCP ACK, established, 1M flows", I_V6, W_XLB,
 		       TCP6_ACK_TO(VIP6, VIP_PORT), SRC_EST, EST_FLOWS, 0, 0, XLB_STAT_FWD_TX, 0,
 		       0},
+	[C_PCPU_EST1M] = {"pcpu_est_1m", "per-CPU LRU table: TCP ACK, established, 1M flows",
+			  I_PCPU_EST, W_XLB, TCP_ACK_TO(VIP4, VIP_PORT), SRC_EST, EST_FLOWS, 0, 0,
+			  XLB_STAT_FWD_TX, 0, 0},
+	[C_PCPU_SYN_ROOM] = {"pcpu_syn_room", "per-CPU LRU table: TCP SYN, new flow, room",
+			     I_PCPU_ROOM, W_XLB, TCP_SYN_TO(VIP4, VIP_PORT), SRC_FRESH, 0, 1, 0,
+			     XLB_STAT_FWD_TX, 1, 0},
 };
 
 static struct inst insts[I__MAX];
@@ -460,6 +479,8 @@ static int prog_of(const struct inst *in, enum wrap_kind k)
 		return bpf_program__fd(in->wrap->progs.wrap_parse);
 	case W_FLOWS:
 		return bpf_program__fd(in->wrap->progs.wrap_flows);
+	case W_SLOTS:
+		return bpf_program__fd(in->wrap->progs.wrap_slots);
 	default:
 		return bpf_program__fd(in->wrap->progs.wrap_only);
 	}
@@ -644,7 +665,7 @@ static int inst_config(struct inst *in)
 	return err;
 }
 
-static int inst_open(struct inst *in, __u32 flow_entries)
+static int inst_open(struct inst *in, __u32 flow_entries, __u32 flow_flags)
 {
 	__u32 slot, fd, one = 1;
 	struct xlb_addr vip;
@@ -654,6 +675,9 @@ static int inst_open(struct inst *in, __u32 flow_entries)
 	if (!in->xlb)
 		return -errno;
 	err = bpf_map__set_max_entries(in->xlb->maps.flows, flow_entries);
+	if (!err && flow_flags)
+		err = bpf_map__set_map_flags(in->xlb->maps.flows,
+					     bpf_map__map_flags(in->xlb->maps.flows) | flow_flags);
 	if (!err)
 		err = xlb_bpf__load(in->xlb);
 	if (err)
@@ -678,6 +702,10 @@ static int inst_open(struct inst *in, __u32 flow_entries)
 		err = bpf_map_update_elem(bpf_map__fd(in->wrap->maps.targets), &slot, &fd, BPF_ANY);
 	slot = WRAP_SLOT_FLOWS;
 	fd = (__u32)bpf_program__fd(in->wrap->progs.ref_flows_lookup);
+	if (!err)
+		err = bpf_map_update_elem(bpf_map__fd(in->wrap->maps.targets), &slot, &fd, BPF_ANY);
+	slot = WRAP_SLOT_SLOTS;
+	fd = (__u32)bpf_program__fd(in->wrap->progs.ref_slots_lookup);
 	if (!err)
 		err = bpf_map_update_elem(bpf_map__fd(in->wrap->maps.targets), &slot, &fd, BPF_ANY);
 	parse_addr(VIP4, &vip);
@@ -766,23 +794,32 @@ static int inst_fill(struct inst *in, __u8 family, __u32 n, int warm)
 	return 0;
 }
 
-/* Full: more new flows than entries, each stored by evicting the oldest. */
+/* Entries one CPU can fill: a per-CPU LRU (BPF_F_NO_COMMON_LRU) splits
+ * them between the CPUs. */
+static long flows_per_cpu(const struct inst *in)
+{
+	long cap = bpf_map__max_entries(in->xlb->maps.flows);
+
+	if (bpf_map__map_flags(in->xlb->maps.flows) & BPF_F_NO_COMMON_LRU)
+		return cap / libbpf_num_possible_cpus();
+	return cap;
+}
+
+/* Full: more new flows than one CPU's entries, each stored by evicting the
+ * oldest. Not full (checked): the full-table path reports a failure. */
 static int inst_fill_full(struct inst *in)
 {
-	__u32 cap = bpf_map__max_entries(in->xlb->maps.flows);
-	__u32 n = cap + cap / 8;
-	long count;
+	long cap = flows_per_cpu(in), count;
 	int err;
 
-	err = inst_fill(in, XLB_AF_INET, n, 0);
+	err = inst_fill(in, XLB_AF_INET, (__u32)(cap + cap / 8), 0);
 	if (err)
 		return err;
 	count = flows_count(in);
-	if (count < (long)cap - LRU_LOCAL * libbpf_num_possible_cpus()) {
-		pr_warn("full table holds %ld of %u\n", count, cap);
-		return -EIO;
-	}
-	fprintf(stderr, "xdp_cost: full table: %ld of %u entries\n", count, cap);
+	fprintf(stderr, "xdp_cost: full table: %ld entries, %ld per CPU\n", count, cap);
+	if (count < cap - LRU_LOCAL * libbpf_num_possible_cpus())
+		snprintf(cases[C_SYN_FULL].why, sizeof(cases[C_SYN_FULL].why),
+			 "table not full: %ld of %ld", count, cap);
 	return 0;
 }
 
@@ -808,28 +845,29 @@ static int inst_guard(struct inst *in)
 
 static int run_floor(struct bench_case *c, __u32 *ns);
 
-/* The reference flow table holds I_MAIN's established flows, as xlb's. */
-static int ref_fill(struct inst *in)
+/* Flow k of the established range from base, as xlb keys it. */
+static void ref_key(__u32 base, __u32 k, const struct xlb_addr *vip, struct xlb_flow_key *key)
+{
+	memset(key, 0, sizeof(*key));
+	key->src.a[0] = htonl(base + (k >> WRAP_PORT_BITS));
+	key->dst.a[0] = vip->a[0];
+	key->sport = htons((__u16)(SPORT_BASE + (k & WRAP_PORT_MASK)));
+	key->dport = htons(VIP_PORT);
+	key->proto = IPPROTO_TCP;
+	key->family = XLB_AF_INET;
+}
+
+/* The LRU reference holds I_MAIN's established flows, as xlb's table. */
+static int ref_flows_fill(struct inst *in, const struct xlb_addr *vip)
 {
 	static struct xlb_flow_key keys[BATCH];
 	static struct xlb_flow vals[BATCH];
-	struct bench_case *c = &cases[C_REF_FLOWS];
-	struct xlb_addr vip;
-	__u32 k, i, count, ns;
+	__u32 k, i, count;
 
-	parse_addr(VIP4, &vip);
 	for (k = 0; k < EST_FLOWS; k += count) {
 		count = EST_FLOWS - k < BATCH ? EST_FLOWS - k : BATCH;
 		for (i = 0; i < count; i++) {
-			struct xlb_flow_key *key = &keys[i];
-
-			memset(key, 0, sizeof(*key));
-			key->src.a[0] = htonl(in->est_base + ((k + i) >> WRAP_PORT_BITS));
-			key->dst.a[0] = vip.a[0];
-			key->sport = htons((__u16)(SPORT_BASE + ((k + i) & WRAP_PORT_MASK)));
-			key->dport = htons(VIP_PORT);
-			key->proto = IPPROTO_TCP;
-			key->family = XLB_AF_INET;
+			ref_key(in->est_base, k + i, vip, &keys[i]);
 			vals[i] = (struct xlb_flow){.backend_id = 1, .generation = GEN};
 		}
 		if (bpf_map_update_batch(bpf_map__fd(in->wrap->maps.ref_flows), keys, vals, &count,
@@ -838,31 +876,133 @@ static int ref_fill(struct inst *in)
 			return -errno;
 		}
 	}
-	/* One pass, untimed: every entry used once before, like xlb's. */
-	if (run_floor(c, &ns)) {
-		pr_warn("ref flows: %s\n", c->why);
+	return 0;
+}
+
+/* The direct-mapped reference: each flow in the slot of its hash, a later
+ * flow replacing an earlier one in the same slot. */
+static int ref_slots_fill(struct inst *in, const struct xlb_addr *vip)
+{
+	struct wrap_slot_entry *slots = calloc(WRAP_REF_FLOWS, sizeof(*slots));
+	__u32 *idx = calloc(WRAP_REF_FLOWS, sizeof(*idx));
+	__u32 k, used = 0, count = WRAP_REF_FLOWS;
+	struct xlb_flow_key key;
+	int err = 0;
+
+	if (!slots || !idx) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (k = 0; k < EST_FLOWS; k++) {
+		struct wrap_slot_entry *e;
+
+		ref_key(in->est_base, k, vip, &key);
+		e = &slots[xlb_flow_hash(&key) & (WRAP_REF_FLOWS - 1)];
+		used += !e->key.family;
+		e->key = key;
+		e->flow = (struct xlb_flow){.backend_id = 1, .generation = GEN};
+	}
+	for (k = 0; k < WRAP_REF_FLOWS; k++)
+		idx[k] = k;
+	if (bpf_map_update_batch(bpf_map__fd(in->wrap->maps.ref_slots), idx, slots, &count, NULL)) {
+		err = -errno;
+		pr_warn("ref slots: %s\n", strerror(-err));
+		goto cleanup;
+	}
+	fprintf(stderr, "xdp_cost: direct-mapped reference keeps %u of %u flows\n", used,
+		EST_FLOWS);
+cleanup:
+	free(idx);
+	free(slots);
+	return err;
+}
+
+static int run_floor(struct bench_case *c, __u32 *ns);
+
+/* The references' tables, then one untimed pass over each: every entry
+ * used once before, like xlb's established flows. */
+static int ref_fill(struct inst *in)
+{
+	struct xlb_addr vip;
+	__u32 ns;
+	int err;
+
+	parse_addr(VIP4, &vip);
+	err = ref_flows_fill(in, &vip);
+	if (!err)
+		err = ref_slots_fill(in, &vip);
+	if (err)
+		return err;
+	if (run_floor(&cases[C_REF_FLOWS], &ns) || run_floor(&cases[C_REF_SLOTS], &ns)) {
+		pr_warn("references: %s%s\n", cases[C_REF_FLOWS].why, cases[C_REF_SLOTS].why);
 		return -EIO;
 	}
 	return 0;
 }
 
+static int selected(const struct bench_case *c);
+
+/* Does a selected path run on instance i? */
+static int inst_used(enum inst_id i)
+{
+	int c;
+
+	for (c = 0; c < C__MAX; c++) {
+		if (cases[c].inst == i && selected(&cases[c]))
+			return 1;
+	}
+	return 0;
+}
+
+/* Each instance used: loaded, then brought to the state its paths need. A
+ * per-CPU LRU splits its entries between the CPUs (DESIGN §2): it gets
+ * XLB_FLOW_ENTRIES for each, so one CPU's share holds what the common
+ * table holds. */
 static int setup(void)
 {
-	__u32 cap = XLB_FLOW_ENTRIES;
-	int i, err = 0;
+	__u32 pcpu_cap = XLB_FLOW_ENTRIES * (__u32)libbpf_num_possible_cpus();
+	enum inst_id i;
+	int err = 0;
 
-	for (i = 0; !err && i < I__MAX; i++)
-		err = inst_open(&insts[i], cap);
-	if (!err)
-		err = inst_fill(&insts[I_MAIN], XLB_AF_INET, EST_FLOWS, 1);
-	if (!err)
-		err = ref_fill(&insts[I_MAIN]);
-	if (!err)
-		err = inst_fill(&insts[I_V6], XLB_AF_INET6, EST_FLOWS, 1);
-	if (!err)
-		err = inst_fill_full(&insts[I_FULL]);
-	if (!err)
-		err = inst_guard(&insts[I_GUARD]);
+	for (i = 0; !err && i < I__MAX; i++) {
+		struct inst *in = &insts[i];
+
+		if (!inst_used(i))
+			continue;
+		if (i == I_PCPU_EST || i == I_PCPU_ROOM)
+			err = inst_open(in, pcpu_cap, BPF_F_NO_COMMON_LRU);
+		else
+			err = inst_open(in, XLB_FLOW_ENTRIES, 0);
+		if (err)
+			break;
+		switch (i) {
+		case I_MAIN:
+		case I_PCPU_EST:
+			err = inst_fill(in, XLB_AF_INET, EST_FLOWS, 1);
+			if (!err && i == I_MAIN &&
+			    (selected(&cases[C_REF_FLOWS]) || selected(&cases[C_REF_SLOTS])))
+				err = ref_fill(in);
+			break;
+		case I_V6:
+			err = inst_fill(in, XLB_AF_INET6, EST_FLOWS, 1);
+			break;
+		case I_ROOM:
+		case I_PCPU_ROOM:
+			/* Every run then starts from a table emptied after use,
+			 * as every run after the first would: a fresh table
+			 * hands out entries in memory order, faster to write. */
+			err = inst_fill(in, XLB_AF_INET, EST_FLOWS, 0);
+			break;
+		case I_FULL:
+			err = inst_fill_full(in);
+			break;
+		case I_GUARD:
+			err = inst_guard(in);
+			break;
+		default:
+			break;
+		}
+	}
 	return err;
 }
 
@@ -885,7 +1025,7 @@ static int run_floor(struct bench_case *c, __u32 *ns)
 		return -1;
 	}
 	if (retval != XDP_TX || in->wrap->bss->restore_fails || in->wrap->bss->tail_call_fails ||
-	    ((c->wrap == W_PARSE || c->wrap == W_FLOWS) &&
+	    ((c->wrap == W_PARSE || c->wrap == W_FLOWS || c->wrap == W_SLOTS) &&
 	     in->wrap->bss->floor_hits - hits != packets)) {
 		snprintf(c->why, sizeof(c->why), "verdict %u, %llu lookups hit of %u", retval,
 			 (unsigned long long)(in->wrap->bss->floor_hits - hits), packets);
@@ -921,6 +1061,8 @@ static int run_case(struct bench_case *c, __u32 *ns)
 
 	if (c->wrap != W_XLB)
 		return run_floor(c, ns);
+	if (c->why[0])
+		return -1;
 	if (c->clear && flows_clear(in)) {
 		snprintf(c->why, sizeof(c->why), "could not empty the flow table");
 		return -1;
@@ -966,19 +1108,25 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sorts the case's runs and ratios: medians in the middle. */
 static __u32 median(struct bench_case *c)
 {
 	qsort(c->ns, (size_t)c->nr_ok, sizeof(c->ns[0]), cmp_u32);
+	qsort(c->ratio, (size_t)c->nr_ok, sizeof(c->ratio[0]), cmp_double);
 	return c->ns[c->nr_ok / 2];
 }
 
 static int report(void)
 {
-	double floor = 0;
-	int i, bad = 0;
+	int i, bad = 0, floor = cases[C_PARSE].nr_ok == runs;
 
-	if (cases[C_PARSE].nr_ok == runs)
-		floor = median(&cases[C_PARSE]);
 	printf("| path | ns/packet (median) | min–max | × parse+lookup floor | target | "
 	       "met |\n");
 	printf("|---|---:|---:|---:|---:|:-:|\n");
@@ -995,7 +1143,7 @@ static int report(void)
 			continue;
 		}
 		med = median(c);
-		ratio = med / floor;
+		ratio = c->ratio[c->nr_ok / 2];
 		printf("| %s | %u | %u–%u | %.2f× | ", c->name, med, c->ns[0], c->ns[c->nr_ok - 1],
 		       ratio);
 		if (c->target)
@@ -1045,16 +1193,25 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xdp_cost: setup failed: %s\n", strerror(-err));
 		return 1;
 	}
-	/* Round-robin: run r of every path, then run r + 1. */
+	/*
+	 * Round-robin: run r of every path, then run r + 1. Each path's run
+	 * is paired with a run of the floor just before it, and its ratio is
+	 * the median of the paired ratios: the load of a shared machine
+	 * changes within seconds, and then falls on both figures of a pair.
+	 */
 	for (r = 0; r < runs; r++) {
 		for (i = 0; i < C__MAX; i++) {
-			__u32 ns;
+			struct bench_case *c = &cases[i];
+			__u32 ns, floor_ns;
 
-			if (!selected(&cases[i]))
+			if (!selected(c))
 				continue;
-			if (run_case(&cases[i], &ns))
+			if (c != &cases[C_PARSE] && run_floor(&cases[C_PARSE], &floor_ns))
 				continue;
-			cases[i].ns[cases[i].nr_ok++] = ns;
+			if (run_case(c, &ns))
+				continue;
+			c->ratio[c->nr_ok] = c == &cases[C_PARSE] ? 1 : (double)ns / floor_ns;
+			c->ns[c->nr_ok++] = ns;
 		}
 	}
 	return report() ? 1 : 0;
