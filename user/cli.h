@@ -23,6 +23,10 @@ enum xlb_cli_action {
 	XLB_CLI_STATS,	      /* STATS_GET, VIP_GET and BACKEND_GET dumps */
 	XLB_CLI_SAVE,	      /* CONFIG_GET, VIP_GET and BACKEND_GET, printed as a batch */
 	XLB_CLI_CONFIG_SHOW,  /* msg is a CONFIG_GET */
+
+	XLB_CLI_ACL_SHOW,	/* msg is an ACL_GET */
+	XLB_CLI_RATELIMIT_SHOW, /* msg is a RATELIMIT_GET */
+	XLB_CLI_RATELIMIT_TOP,	/* msg is a RATELIMIT_TOP */
 };
 
 struct xlb_cli_cmd {

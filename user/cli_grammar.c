@@ -472,8 +472,9 @@ static int opt_source(struct cli_state *st, const char *arg)
 static int end_config_set(struct cli_state *st, const char *arg)
 {
 	(void)arg;
-	if (!has(st, XLB_A_MTU) && !has(st, XLB_A_SRC4_ADDR) && !has(st, XLB_A_SRC6_ADDR))
-		return cli_missing(st, "mtu MTU or source ADDR[/PLEN]");
+	if (!has(st, XLB_A_MTU) && !has(st, XLB_A_SRC4_ADDR) && !has(st, XLB_A_SRC6_ADDR) &&
+	    !has(st, XLB_A_FLOW_BUDGET))
+		return cli_missing(st, "mtu MTU, source ADDR[/PLEN] or flow-budget N");
 	return 0;
 }
 
@@ -647,11 +648,14 @@ static const struct cli_token t_flow[] = {
 static const struct cli_token t_config_set[] = {
 	KW("mtu", "MTU", opt_mtu, NULL, "1280..9216, toward the backends"),
 	KW("source", "ADDR[/PLEN]", opt_source, NULL, "outer source address or prefix"),
+	KW("flow-budget", "N", cli_opt_flow_budget, NULL,
+	   "new flows stored per second per CPU, 0 = no limit"),
 	END(end_config_set),
 	LAST,
 };
 static const struct cli_token t_config[] = {
-	KW("set", NULL, cmd_config_set, t_config_set, "mtu MTU | source ADDR[/PLEN]"),
+	KW("set", NULL, cmd_config_set, t_config_set,
+	   "mtu MTU | source ADDR[/PLEN] | flow-budget N"),
 	KW("show", NULL, cmd_config_show, t_end, "the running settings"),
 	LAST,
 };
@@ -676,6 +680,9 @@ const struct cli_token cli_top[] = {
 	KW("save", NULL, cmd_save, t_end, "the running configuration, as a batch"),
 	KW("attach", NULL, cmd_attach, t_attach, "attach the XDP program"),
 	KW("detach", NULL, cmd_detach, t_detach, "remove the XDP program (traffic stops)"),
-	KW("config", NULL, NULL, t_config, "mtu and outer source: set, show"),
+	KW("config", NULL, NULL, t_config, "mtu, outer source, flow budget: set, show"),
+	KW("acl", NULL, NULL, cli_t_acl, "source prefixes denied or allowed: add, del, show"),
+	KW("ratelimit", NULL, NULL, cli_t_ratelimit,
+	   "per-source packet and new-flow limits: set, del, show, top"),
 	LAST,
 };

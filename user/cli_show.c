@@ -451,8 +451,8 @@ void xlb_show__stats(const struct xlb_msg_vec *stats, const struct xlb_msg_vec *
 	if (health)
 		print_health_stats(health);
 
-	print_text("\n%-36s %-14s %-16s %-12s %s\n", "VIP", "Packets", "Bytes", "New flows",
-		   "Drops");
+	print_text("\n%-36s %-14s %-16s %-12s %-12s %-12s %-12s %s\n", "VIP", "Packets", "Bytes",
+		   "New flows", "Drops", "ACL drops", "PPS drops", "Flow drops");
 	open_json_array("vips");
 	for (i = 0; i < vips->n; i++) {
 		const struct xlb_ctl_msg *v = &vips->v[i];
@@ -463,7 +463,10 @@ void xlb_show__stats(const struct xlb_msg_vec *stats, const struct xlb_msg_vec *
 		print_u64(PRINT_ANY, "packets", " %-14llu", v->cnt.packets);
 		print_u64(PRINT_ANY, "bytes", " %-16llu", v->cnt.bytes);
 		print_u64(PRINT_ANY, "new_flows", " %-12llu", v->cnt.new_flows);
-		print_u64(PRINT_ANY, "drops", " %llu", v->cnt.drops);
+		print_u64(PRINT_ANY, "drops", " %-12llu", v->cnt.drops);
+		print_u64(PRINT_ANY, "acl_drops", " %-12llu", v->cnt.acl_drops);
+		print_u64(PRINT_ANY, "rl_pps_drops", " %-12llu", v->cnt.rl_pps_drops);
+		print_u64(PRINT_ANY, "rl_flow_drops", " %llu", v->cnt.rl_flow_drops);
 		print_text("\n");
 		close_json_object();
 	}
@@ -528,6 +531,8 @@ void xlb_show__config(const struct xlb_ctl_msg *c)
 
 	open_json_object(NULL);
 	print_u64(PRINT_ANY, "mtu", "mtu %llu\n", c->cfg.mtu);
+	if (xlb_ctl_msg__has(c, XLB_A_FLOW_BUDGET))
+		print_u64(PRINT_ANY, "flow_budget", "flow-budget %llu\n", c->cfg.flow_budget);
 	if (xlb_ctl_msg__has(c, XLB_A_SRC4_ADDR)) {
 		print_string(PRINT_ANY, "source4", "source %s",
 			     xlb_addr__str(&c->cfg.src4, XLB_AF_INET, buf, sizeof(buf)));

@@ -36,4 +36,15 @@ void xlb_show__config(const struct xlb_ctl_msg *cfg);
 void xlb_show__save(FILE *out, const struct xlb_ctl_msg *cfg, const struct xlb_msg_vec *vips,
 		    const struct xlb_msg_vec *backends);
 
+/* The source checks (cli_show_guard.c). The vectors are sorted in place:
+ * global first, then by VIP, then by prefix. */
+void xlb_show__acl(struct xlb_msg_vec *acls);
+void xlb_show__ratelimits(struct xlb_msg_vec *rls);
+/* Offenders in the daemon's order: the most recently dropped first. */
+void xlb_show__top(const struct xlb_msg_vec *top);
+/* Text only, after xlb_show__save: the flow budget, then the rate limits
+ * and ACL entries, global ones first (every VIP exists by then). */
+void xlb_show__save_guard(FILE *out, const struct xlb_ctl_msg *cfg, struct xlb_msg_vec *rls,
+			  struct xlb_msg_vec *acls);
+
 #endif /* XLB_CLI_SHOW_H */

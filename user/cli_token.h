@@ -51,6 +51,11 @@ struct cli_state {
 
 /* The top-level table (cli_grammar.c). */
 extern const struct cli_token cli_top[];
+/* `acl ...` and `ratelimit ...` (cli_guard.c). */
+extern const struct cli_token cli_t_acl[];
+extern const struct cli_token cli_t_ratelimit[];
+/* `config set flow-budget N` (cli_guard.c). */
+int cli_opt_flow_budget(struct cli_state *st, const char *arg);
 
 /* Runs the words through table (xlb_cli__parse runs cli_top). */
 int cli_run(struct cli_state *st, const struct cli_token *table, int argc, char **argv);

@@ -15,6 +15,8 @@
 #include <libmnl/libmnl.h>
 
 #include "ctl_msg.h"
+#include "prefix.h"
+#include "ratelimit.h"
 
 _Static_assert(XLB_A__MAX <= 64, "attribute masks are one u64");
 
@@ -28,6 +30,12 @@ _Static_assert(XLB_A__MAX <= 64, "attribute masks are one u64");
 	(BIT(XLB_A_SRC4_ADDR) | BIT(XLB_A_SRC4_PLEN) | BIT(XLB_A_SRC6_ADDR) | BIT(XLB_A_SRC6_PLEN))
 #define VIP_OPTS (BIT(XLB_A_MODE) | BIT(XLB_A_CHECK) | BIT(XLB_A_FAIL_OPEN))
 #define STAT_MSG (BIT(XLB_A_STAT_ID) | BIT(XLB_A_STAT_NAME) | BIT(XLB_A_COUNTERS))
+#define PREFIX	 (BIT(XLB_A_PREFIX_FAMILY) | BIT(XLB_A_PREFIX_ADDR) | BIT(XLB_A_PREFIX_LEN))
+#define RL_RATES (BIT(XLB_A_RL_PPS) | BIT(XLB_A_RL_FLOWS))
+#define RL_SETTING                                                                                 \
+	(RL_RATES | BIT(XLB_A_RL_PPS_BURST) | BIT(XLB_A_RL_FLOWS_BURST) | BIT(XLB_A_RL_PLEN4) |    \
+	 BIT(XLB_A_RL_PLEN6))
+#define SCOPE_REPLY (VIP_KEY | BIT(XLB_A_VIP_ID)) /* a VIP's list or setting; none: global */
 
 #define IPV4_PLEN_MAX 32
 #define ERRNO_MAX     4095 /* largest errno an NLMSG_ERROR may carry, as the kernel's MAX_ERRNO */
@@ -106,6 +114,23 @@ static const struct attr_pol attr_pols[XLB_A__MAX] = {
 	[XLB_A_FAIL_OPEN] = {"fail_open", K_U8, C_RANGE, F(vip.fail_open), 0, 1},
 	[XLB_A_CHECK_STATUS] = {"check_status", K_CHECK_STATUS, C_RANGE, F(hc), 0, 0},
 	[XLB_A_HEALTH_STATS] = {"health_stats", K_HEALTH_STATS, C_RANGE, F(hst), 0, 0},
+	[XLB_A_PREFIX_FAMILY] = {"prefix_family", K_U8, C_FAMILY, F(prefix.family), 0, 0},
+	[XLB_A_PREFIX_ADDR] = {"prefix_addr", K_ADDR, C_RANGE, F(prefix.addr), 0, 0},
+	[XLB_A_PREFIX_LEN] = {"prefix_len", K_U8, C_RANGE, F(prefix.plen), 0, IPV6_PLEN_MAX},
+	[XLB_A_ACL_ACTION] = {"acl_action", K_U8, C_RANGE, F(prefix.action), XLB_ACL_DENY,
+			      XLB_ACL_ALLOW},
+	[XLB_A_RL_PPS] = {"rl_pps", K_U32, C_RANGE, F(rl.pps), 0, XLB_RL_RATE_MAX},
+	[XLB_A_RL_PPS_BURST] = {"rl_pps_burst", K_U32, C_RANGE, F(rl.pps_burst), 1, UINT32_MAX},
+	[XLB_A_RL_FLOWS] = {"rl_flows", K_U32, C_RANGE, F(rl.flows), 0, XLB_RL_RATE_MAX},
+	[XLB_A_RL_FLOWS_BURST] = {"rl_flows_burst", K_U32, C_RANGE, F(rl.flows_burst), 1,
+				  UINT32_MAX},
+	[XLB_A_RL_PLEN4] = {"rl_plen4", K_U8, C_RANGE, F(rl.plen4), 0, IPV4_PLEN_MAX},
+	[XLB_A_RL_PLEN6] = {"rl_plen6", K_U8, C_RANGE, F(rl.plen6), 0, IPV6_PLEN_MAX},
+	[XLB_A_RL_TOP_MAX] = {"rl_top_max", K_U32, C_RANGE, F(rl.top_max), 1, XLB_RL_TOP_MAX},
+	[XLB_A_RL_LAST_DROP_MS] = {"rl_last_drop_ms", K_U64, C_RANGE, F(rl.last_drop_ms), 0,
+				   UINT64_MAX},
+	[XLB_A_FLOW_BUDGET] = {"flow_budget", K_U32, C_RANGE, F(cfg.flow_budget), 0,
+			       XLB_RL_RATE_MAX},
 };
 
 static const struct attr_pol cnt_pols[XLB_CNT__MAX] = {
@@ -121,6 +146,12 @@ static const struct attr_pol cnt_pols[XLB_CNT__MAX] = {
 			 UINT64_MAX},
 	[XLB_CNT_BPS] = {"bps", K_U64, C_RANGE, offsetof(struct xlb_ctl_counters, bps), 0,
 			 UINT64_MAX},
+	[XLB_CNT_ACL_DROPS] = {"acl_drops", K_U64, C_RANGE,
+			       offsetof(struct xlb_ctl_counters, acl_drops), 0, UINT64_MAX},
+	[XLB_CNT_RL_PPS_DROPS] = {"rl_pps_drops", K_U64, C_RANGE,
+				  offsetof(struct xlb_ctl_counters, rl_pps_drops), 0, UINT64_MAX},
+	[XLB_CNT_RL_FLOW_DROPS] = {"rl_flow_drops", K_U64, C_RANGE,
+				   offsetof(struct xlb_ctl_counters, rl_flow_drops), 0, UINT64_MAX},
 };
 
 #define CHST(field) offsetof(struct xlb_ctl_check_status, field)
@@ -266,18 +297,38 @@ static const struct cmd_rule cmd_rules[XLB_CMD__MAX - XLB_CMD_VIP_ADD] = {
 	/* a counter's message, or the health checks' (check_values tells) */
 	CMD(XLB_CMD_STATS_GET) = {"stats_get", true, false, 0, 0, 0,
 				  STAT_MSG | BIT(XLB_A_HEALTH_STATS), 0},
-	CMD(XLB_CMD_CONFIG_SET) = {"config_set", false, true, BIT(XLB_A_MTU) | SOURCES, 0,
-				   BIT(XLB_A_MTU) | BIT(XLB_A_SRC4_ADDR) | BIT(XLB_A_SRC6_ADDR), 0,
-				   0},
+	CMD(XLB_CMD_CONFIG_SET) = {"config_set", false, true,
+				   BIT(XLB_A_MTU) | SOURCES | BIT(XLB_A_FLOW_BUDGET), 0,
+				   BIT(XLB_A_MTU) | BIT(XLB_A_SRC4_ADDR) | BIT(XLB_A_SRC6_ADDR) |
+					   BIT(XLB_A_FLOW_BUDGET),
+				   0, 0},
 	CMD(XLB_CMD_CONFIG_GET) = {"config_get", false, false, 0, 0, 0,
 				   BIT(XLB_A_MTU) | SOURCES | BIT(XLB_A_IFNAME) |
-					   BIT(XLB_A_XDP_MODE) | BIT(XLB_A_ATTACHED),
+					   BIT(XLB_A_XDP_MODE) | BIT(XLB_A_ATTACHED) |
+					   BIT(XLB_A_FLOW_BUDGET),
 				   BIT(XLB_A_MTU)},
 	CMD(XLB_CMD_ATTACH) = {"attach", false, false, BIT(XLB_A_IFNAME) | BIT(XLB_A_XDP_MODE), 0,
 			       0, 0, 0},
 	CMD(XLB_CMD_DETACH) = {"detach", false, false, BIT(XLB_A_IFNAME), 0, 0, 0, 0},
 	CMD(XLB_CMD_BATCH_BEGIN) = {"batch_begin", false, false, 0, 0, 0, 0, 0},
 	CMD(XLB_CMD_BATCH_END) = {"batch_end", false, false, 0, 0, 0, 0, 0},
+	CMD(XLB_CMD_ACL_ADD) = {"acl_add", false, true, VIP_KEY | PREFIX | BIT(XLB_A_ACL_ACTION),
+				PREFIX | BIT(XLB_A_ACL_ACTION), 0, 0, 0},
+	CMD(XLB_CMD_ACL_DEL) = {"acl_del", false, true, VIP_KEY | PREFIX | BIT(XLB_A_ACL_ACTION),
+				PREFIX, 0, 0, 0},
+	CMD(XLB_CMD_ACL_GET) = {"acl_get", true, false, VIP_KEY, 0, 0,
+				SCOPE_REPLY | PREFIX | BIT(XLB_A_ACL_ACTION),
+				PREFIX | BIT(XLB_A_ACL_ACTION)},
+	CMD(XLB_CMD_RATELIMIT_SET) = {"ratelimit_set", false, true, VIP_KEY | RL_SETTING, 0,
+				      RL_RATES, 0, 0},
+	CMD(XLB_CMD_RATELIMIT_DEL) = {"ratelimit_del", false, true, VIP_KEY, 0, 0, 0, 0},
+	CMD(XLB_CMD_RATELIMIT_GET) = {"ratelimit_get", true, false, VIP_KEY, 0, 0,
+				      SCOPE_REPLY | RL_SETTING,
+				      RL_RATES | BIT(XLB_A_RL_PLEN4) | BIT(XLB_A_RL_PLEN6)},
+	CMD(XLB_CMD_RATELIMIT_TOP) = {"ratelimit_top", true, false, BIT(XLB_A_RL_TOP_MAX), 0, 0,
+				      SCOPE_REPLY | PREFIX | BIT(XLB_A_COUNTERS) |
+					      BIT(XLB_A_RL_LAST_DROP_MS),
+				      PREFIX | BIT(XLB_A_COUNTERS) | BIT(XLB_A_RL_LAST_DROP_MS)},
 };
 
 int xlb_ctl_err__set(struct xlb_ctl_err *e, int err, const char *fmt, ...)
@@ -994,6 +1045,11 @@ static int check_attr_sets(const struct cmd_rule *r, enum xlb_ctl_dir dir, __u64
 					"%s: a filter needs family, address, port and "
 					"protocol",
 					r->name);
+	/* So do the optional VIPs of the ACL and rate-limit changes. */
+	if (dir == XLB_CTL_REQUEST && (r->req_allow & VIP_KEY) == VIP_KEY &&
+	    !(r->req_need & VIP_KEY) && (seen & VIP_KEY) && (seen & VIP_KEY) != VIP_KEY)
+		return xlb_ctl_err__set(
+			e, -EINVAL, "%s: a VIP needs family, address, port and protocol", r->name);
 	return 0;
 }
 
@@ -1005,6 +1061,58 @@ static bool addr_fits_family(const struct xlb_addr *a, __u8 family)
 static bool addr_is_zero(const struct xlb_addr *a)
 {
 	return !(a->a[0] | a->a[1] | a->a[2] | a->a[3]);
+}
+
+/* A source prefix: of its family, no bit past its length, a VIP's family. */
+static int check_prefix(const struct xlb_ctl_msg *m, __u64 seen, struct xlb_ctl_err *e)
+{
+	const struct xlb_ctl_prefix *p = &m->prefix;
+
+	if (!(seen & BIT(XLB_A_PREFIX_ADDR)))
+		return 0;
+	if (!(seen & BIT(XLB_A_PREFIX_FAMILY)) || !(seen & BIT(XLB_A_PREFIX_LEN)))
+		return xlb_ctl_err__set(
+			e, -EINVAL, "attribute prefix_addr: needs prefix_family and prefix_len");
+	if (!addr_fits_family(&p->addr, p->family))
+		return xlb_ctl_err__set(e, -EINVAL, "attribute prefix_addr: not an IPv4 address");
+	if (p->plen > xlb_family__bits(p->family))
+		return xlb_ctl_err__set(e, -ERANGE, "attribute prefix_len: %u over %u", p->plen,
+					xlb_family__bits(p->family));
+	if (!xlb_prefix__is_clean(p->family, &p->addr, p->plen))
+		return xlb_ctl_err__set(e, -EINVAL, "attribute prefix_addr: bits set past /%u",
+					p->plen);
+	if ((seen & BIT(XLB_A_FAMILY)) && p->family != m->vip.key.family)
+		return xlb_ctl_err__set(e, -EINVAL,
+					"attribute prefix_family: an IPv%u prefix on an IPv%u VIP",
+					p->family, m->vip.key.family);
+	return 0;
+}
+
+/* A burst needs its limit's rate. */
+static int check_burst(__u32 rate, enum xlb_attr battr, __u64 seen, struct xlb_ctl_err *e)
+{
+	if ((seen & BIT(battr)) && !rate)
+		return xlb_ctl_err__set(e, -EINVAL, "attribute %s: needs a rate above 0",
+					attr_pols[battr].name);
+	return 0;
+}
+
+/* The ACL and rate-limit attributes agree. A rate-limit setting's defaults
+ * are the daemon's (request.c: a config line never passes through here). */
+static int check_guard_values(struct xlb_ctl_msg *m, __u64 seen, enum xlb_ctl_dir dir,
+			      struct xlb_ctl_err *e)
+{
+	int err;
+
+	err = check_prefix(m, seen, e);
+	if (!err)
+		err = check_burst(m->rl.pps, XLB_A_RL_PPS_BURST, seen, e);
+	if (!err)
+		err = check_burst(m->rl.flows, XLB_A_RL_FLOWS_BURST, seen, e);
+	if (!err && dir == XLB_CTL_REQUEST && m->cmd == XLB_CMD_RATELIMIT_TOP &&
+	    !(seen & BIT(XLB_A_RL_TOP_MAX)))
+		m->rl.top_max = XLB_RL_TOP_DEFAULT;
+	return err;
 }
 
 /* Addresses agree with the family and are specified; sources and flags are
@@ -1054,7 +1162,7 @@ static int check_values(struct xlb_ctl_msg *m, __u64 seen, enum xlb_ctl_dir dir,
 					"counters, or health_stats alone");
 	if (dir == XLB_CTL_REQUEST && m->cmd == XLB_CMD_BACKEND_ADD && !(seen & BIT(XLB_A_WEIGHT)))
 		m->be.weight = XLB_WEIGHT_DEFAULT;
-	return 0;
+	return check_guard_values(m, seen, dir, e);
 }
 
 int xlb_ctl_msg__decode(const struct nlmsghdr *nlh, enum xlb_ctl_dir dir, struct xlb_ctl_msg *m,

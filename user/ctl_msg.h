@@ -9,6 +9,8 @@
  *   - health checks: xlb_ctl_msg.check (XLB_A_CHECK decoded into a check
  *     spec, replacing the raw be.check pointer), .hc (XLB_A_CHECK_STATUS),
  *     .hst (XLB_A_HEALTH_STATS), vip.fail_open.
+ *   - source ACL and rate limits: .prefix, .rl, cfg.flow_budget, and the
+ *     guard drop counters in cnt.
  */
 #ifndef XLB_CTL_MSG_H
 #define XLB_CTL_MSG_H
@@ -51,6 +53,9 @@ struct xlb_ctl_counters {
 	__u64 pps;
 	__u64 bps;
 	__u32 present;
+	__u64 acl_drops;     /* XLB_CNT_ACL_DROPS */
+	__u64 rl_pps_drops;  /* XLB_CNT_RL_PPS_DROPS */
+	__u64 rl_flow_drops; /* XLB_CNT_RL_FLOW_DROPS */
 };
 
 struct xlb_ctl_vip {
@@ -123,6 +128,29 @@ struct xlb_ctl_config {
 	__u8 xdp_mode;		  /* XLB_A_XDP_MODE */
 	__u8 attached;		  /* XLB_A_ATTACHED */
 	char ifname[IF_NAMESIZE]; /* XLB_A_IFNAME */
+	__u32 flow_budget;	  /* XLB_A_FLOW_BUDGET */
+};
+
+/* A source prefix: an ACL entry, or a rate-limited source. */
+struct xlb_ctl_prefix {
+	struct xlb_addr addr; /* XLB_A_PREFIX_ADDR */
+	__u8 family;	      /* XLB_A_PREFIX_FAMILY */
+	__u8 plen;	      /* XLB_A_PREFIX_LEN */
+	__u8 action;	      /* XLB_A_ACL_ACTION */
+};
+
+/* A rate-limit setting; RATELIMIT_TOP's count and age (decode sets
+ * XLB_RL_TOP_DEFAULT when a request has none). What a RATELIMIT_SET leaves
+ * out is the daemon's to fill (request.c). */
+struct xlb_ctl_ratelimit {
+	__u32 pps;	    /* XLB_A_RL_PPS */
+	__u32 pps_burst;    /* XLB_A_RL_PPS_BURST */
+	__u32 flows;	    /* XLB_A_RL_FLOWS */
+	__u32 flows_burst;  /* XLB_A_RL_FLOWS_BURST */
+	__u8 plen4;	    /* XLB_A_RL_PLEN4 */
+	__u8 plen6;	    /* XLB_A_RL_PLEN6 */
+	__u32 top_max;	    /* XLB_A_RL_TOP_MAX */
+	__u64 last_drop_ms; /* XLB_A_RL_LAST_DROP_MS */
 };
 
 /*
@@ -146,6 +174,8 @@ struct xlb_ctl_msg {
 	struct xlb_check_spec check;
 	struct xlb_ctl_check_status hc;
 	struct xlb_ctl_health_stats hst;
+	struct xlb_ctl_prefix prefix;
+	struct xlb_ctl_ratelimit rl;
 };
 
 /* Direction a message is decoded as: requests carry NLM_F_REQUEST and may

@@ -83,6 +83,9 @@ int xlbd__apply(void *ctx, const struct xlb_ctl_msg *msgs, size_t n, size_t *fai
 /* Any other request (the control server's query), in query.c. */
 int xlbd__query(void *ctx, const struct xlb_ctl_msg *req, struct ctl_reply *r,
 		struct xlb_ctl_err *e);
+/* The ACL, rate-limit and offender dumps, in query_guard.c. */
+int xlbd__query_guard(struct xlbd *d, const struct xlb_ctl_msg *req, struct ctl_reply *r,
+		      struct xlb_ctl_err *e);
 
 /* SIGHUP: makes the running state what --config says, keeping the ids,
  * generations and health of what both have; a bad config changes nothing. */

@@ -342,9 +342,13 @@ int dataplane__sync(const struct xlb_maps *m, const struct xlb_state *from,
 	if (!err)
 		err = sync_backends_in(&c, from, to);
 	if (!err)
+		err = dataplane__sync_guard_in(m, from, to, e);
+	if (!err)
 		err = sync_vips_in(&c, from, to);
 	if (!err)
 		err = sync_vips_out(&c, from, to);
+	if (!err)
+		err = dataplane__sync_guard_out(m, from, to, e);
 	if (!err)
 		err = sync_backends_out(&c, from, to);
 	ctx__fini(&c);

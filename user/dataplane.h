@@ -3,8 +3,10 @@
  * Writing the model into the forwarding program's maps. A sync compares the
  * model the maps hold with the one they should hold and writes only what
  * differs, in an order that never lets a packet see a half-made VIP:
- * settings, then new and changed backends, then rings (each swapped whole),
- * then VIP entries, then removed VIPs, then removed backends.
+ * settings, then new and changed backends, then new and changed ACL entries
+ * and rate limits, then rings (each swapped whole), then VIP entries, then
+ * removed VIPs, then removed ACL entries and rate limits, then removed
+ * backends.
  */
 #ifndef XLB_DATAPLANE_H
 #define XLB_DATAPLANE_H
@@ -21,6 +23,16 @@
  */
 int dataplane__sync(const struct xlb_maps *m, const struct xlb_state *from,
 		    const struct xlb_state *to, struct xlb_errmsg *e);
+
+/* The source ACL, rate limits and flow budget (dataplane_guard.c), the
+ * parts of dataplane__sync around the VIP entries: _in adds and changes
+ * (before VIP entries are written), _out removes (after removed VIPs are
+ * gone). With from NULL they compare with the maps, and _out also removes
+ * what the model lacks and recounts the ACL lists. */
+int dataplane__sync_guard_in(const struct xlb_maps *m, const struct xlb_state *from,
+			     const struct xlb_state *to, struct xlb_errmsg *e);
+int dataplane__sync_guard_out(const struct xlb_maps *m, const struct xlb_state *from,
+			      const struct xlb_state *to, struct xlb_errmsg *e);
 
 /* The backends map entry for a model backend in state st
  * (state__backend_state). */

@@ -84,6 +84,11 @@ static int put_vip(struct xlbd *d, struct ctl_reply *r, const struct state_vip *
 		m.cnt.new_flows = c.new_flows;
 		m.cnt.drops = c.drops;
 		m.cnt.present |= (1u << XLB_CNT_NEW_FLOWS) | (1u << XLB_CNT_DROPS);
+		m.cnt.acl_drops = c.acl_drops;
+		m.cnt.rl_pps_drops = c.rl_pps_drops;
+		m.cnt.rl_flow_drops = c.rl_flow_drops;
+		m.cnt.present |= (1u << XLB_CNT_ACL_DROPS) | (1u << XLB_CNT_RL_PPS_DROPS) |
+				 (1u << XLB_CNT_RL_FLOW_DROPS);
 	}
 	return ctl_reply__put(r, &m);
 }
@@ -354,6 +359,8 @@ static int config_get(struct xlbd *d, struct ctl_reply *r)
 	memset(&m, 0, sizeof(m));
 	m.cfg.mtu = d->state.mtu;
 	xlb_ctl_msg__set(&m, XLB_A_MTU);
+	m.cfg.flow_budget = d->state.flow_budget;
+	xlb_ctl_msg__set(&m, XLB_A_FLOW_BUDGET);
 	if (d->state.src4.set) {
 		m.cfg.src4 = d->state.src4.addr;
 		m.cfg.src4_plen = d->state.src4.plen;
@@ -400,6 +407,10 @@ int xlbd__query(void *ctx, const struct xlb_ctl_msg *req, struct ctl_reply *r,
 		return stats_dump(d, r, e);
 	case XLB_CMD_FLOW_GET:
 		return flow_get(d, req, r, e);
+	case XLB_CMD_ACL_GET:
+	case XLB_CMD_RATELIMIT_GET:
+	case XLB_CMD_RATELIMIT_TOP:
+		return xlbd__query_guard(d, req, r, e);
 	case XLB_CMD_CONFIG_GET:
 		return config_get(d, r);
 	case XLB_CMD_ATTACH:

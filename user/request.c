@@ -87,7 +87,51 @@ static int config_set(struct xlb_state *s, const struct xlb_ctl_msg *m, struct x
 		err = state__set_source(s, XLB_AF_INET, &m->cfg.src4, m->cfg.src4_plen, em);
 	if (!err && xlb_ctl_msg__has(m, XLB_A_SRC6_ADDR))
 		err = state__set_source(s, XLB_AF_INET6, &m->cfg.src6, m->cfg.src6_plen, em);
+	if (!err && xlb_ctl_msg__has(m, XLB_A_FLOW_BUDGET))
+		err = state__set_flow_budget(s, m->cfg.flow_budget, em);
 	return err;
+}
+
+/* A RATELIMIT_SET's setting; what it leaves out is a burst of one second's
+ * rate and the default source prefix lengths. */
+static void ratelimit_of(const struct xlb_ctl_msg *m, struct xlb_ratelimit *rl)
+{
+	xlb_ratelimit__init(rl);
+	rl->pps = m->rl.pps;
+	rl->flows = m->rl.flows;
+	rl->pps_burst = xlb_ctl_msg__has(m, XLB_A_RL_PPS_BURST) ? m->rl.pps_burst : rl->pps;
+	rl->flows_burst = xlb_ctl_msg__has(m, XLB_A_RL_FLOWS_BURST) ? m->rl.flows_burst : rl->flows;
+	if (xlb_ctl_msg__has(m, XLB_A_RL_PLEN4))
+		rl->plen4 = m->rl.plen4;
+	if (xlb_ctl_msg__has(m, XLB_A_RL_PLEN6))
+		rl->plen6 = m->rl.plen6;
+}
+
+/* ACL and rate-limit changes: a VIP's when the message names one, else
+ * the global ones. */
+static int guard_change(struct xlb_state *s, const struct xlb_vip_key *key,
+			const struct xlb_ctl_msg *m, struct xlb_errmsg *em)
+{
+	const struct xlb_vip_key *k = xlb_ctl_msg__has(m, XLB_A_VIP_ADDR) ? key : NULL;
+	const struct xlb_acl_rule r = {
+		.family = m->prefix.family,
+		.plen = m->prefix.plen,
+		.action = m->prefix.action,
+		.addr = m->prefix.addr,
+	};
+	struct xlb_ratelimit rl;
+
+	switch (m->cmd) {
+	case XLB_CMD_ACL_ADD:
+		return state__acl_add(s, k, &r, em);
+	case XLB_CMD_ACL_DEL:
+		return state__acl_del(s, k, &r, xlb_ctl_msg__has(m, XLB_A_ACL_ACTION), em);
+	case XLB_CMD_RATELIMIT_SET:
+		ratelimit_of(m, &rl);
+		return state__ratelimit_set(s, k, &rl, em);
+	default:
+		return state__ratelimit_del(s, k, em);
+	}
 }
 
 int request__apply(struct xlb_state *s, const struct xlb_ctl_msg *m, struct xlb_ctl_err *e)
@@ -122,6 +166,12 @@ int request__apply(struct xlb_state *s, const struct xlb_ctl_msg *m, struct xlb_
 		break;
 	case XLB_CMD_CONFIG_SET:
 		err = config_set(s, m, &em);
+		break;
+	case XLB_CMD_ACL_ADD:
+	case XLB_CMD_ACL_DEL:
+	case XLB_CMD_RATELIMIT_SET:
+	case XLB_CMD_RATELIMIT_DEL:
+		err = guard_change(s, &key, m, &em);
 		break;
 	default:
 		return xlb_ctl_err__set(e, -EOPNOTSUPP, "%s is not a change",

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A mutation request (VIP / backend add, del, set; config set) applied to a
- * model. Pure: the daemon applies a batch to a copy of its model and commits
- * the copy only if every request succeeded; `xlbd -n` applies a config file
- * to an empty model to check it.
+ * A mutation request (VIP / backend add, del, set; config set; ACL add, del;
+ * rate limit set, del) applied to a model. Pure: the daemon applies a batch
+ * to a copy of its model and commits the copy only if every request
+ * succeeded; `xlbd -n` applies a config file to an empty model to check it.
  */
 #ifndef XLB_REQUEST_H
 #define XLB_REQUEST_H

@@ -156,8 +156,10 @@ void state__fini(struct xlb_state *s)
 			state__check_put(s->vips[i].be[j].check);
 		state__check_put(s->vips[i].check);
 		free(s->vips[i].be);
+		state_acl__free(&s->vips[i].acl);
 	}
 	free(s->vips);
+	state_acl__free(&s->acl);
 	ids__fini(&s->vip_ids);
 	ids__fini(&s->be_ids);
 	memset(s, 0, sizeof(*s));
@@ -172,7 +174,11 @@ int state__clone(struct xlb_state *dst, const struct xlb_state *src)
 	dst->mtu = src->mtu;
 	dst->src4 = src->src4;
 	dst->src6 = src->src6;
-	err = ids__clone(&dst->vip_ids, &src->vip_ids);
+	dst->rl = src->rl;
+	dst->flow_budget = src->flow_budget;
+	err = state_acl__copy(&dst->acl, &src->acl);
+	if (!err)
+		err = ids__clone(&dst->vip_ids, &src->vip_ids);
 	if (!err)
 		err = ids__clone(&dst->be_ids, &src->be_ids);
 	if (err)
@@ -196,6 +202,9 @@ int state__clone(struct xlb_state *dst, const struct xlb_state *src)
 		dv->nr_be = 0;
 		dv->cap_be = 0;
 		dst->nr_vips++;
+		err = state_acl__copy(&dv->acl, &sv->acl);
+		if (err)
+			goto cleanup;
 		if (!sv->nr_be)
 			continue;
 		dv->be = malloc(sv->nr_be * sizeof(*dv->be));
@@ -439,6 +448,7 @@ int state__vip_del(struct xlb_state *s, const struct xlb_vip_key *key, struct xl
 		return err;
 	vip_release_backends(s, v);
 	state__check_put(v->check);
+	state_acl__free(&v->acl);
 	ids__release(&s->vip_ids, v->id);
 	idx = (size_t)(v - s->vips);
 	memmove(v, v + 1, (s->nr_vips - idx - 1) * sizeof(*v));
@@ -824,7 +834,7 @@ int state__reconcile(struct xlb_state *s, const struct xlb_state *want, struct x
 	s->mtu = want->mtu;
 	s->src4 = want->src4;
 	s->src6 = want->src6;
-	return 0;
+	return state__reconcile_guard(s, want, e);
 }
 
 /* ---- what the data plane sees ---- */

@@ -17,8 +17,10 @@
 #include <xlb/abi.h>
 #include <xlb/ctl.h>
 
+#include "acl.h"
 #include "check_spec.h"
 #include "errmsg.h"
+#include "ratelimit.h"
 
 struct maglev_backend;
 
@@ -28,6 +30,21 @@ struct maglev_backend;
 struct state_check {
 	unsigned int refs;
 	struct xlb_check_spec spec;
+};
+
+/* An ACL list, the global one or a VIP's: its rules sorted by family,
+ * address and prefix length (state_acl__cmp). The rules' scope field is
+ * unused: the list's owner is its scope. */
+struct state_acl {
+	struct xlb_acl_rule *r;
+	size_t n;
+	size_t cap;
+};
+
+/* A rate-limit setting, the global one or a VIP's. */
+struct state_ratelimit {
+	bool set;
+	struct xlb_ratelimit rl;
 };
 
 /* Backend flags, weights and health are the control protocol's own
@@ -57,6 +74,8 @@ struct state_vip {
 	struct state_backend *be;
 	size_t nr_be;
 	size_t cap_be;
+	struct state_acl acl;	   /* its own list (an allow list if any entry allows) */
+	struct state_ratelimit rl; /* its own limits, replacing the global ones */
 };
 
 /* Ids 1..max-1, handed out oldest-freed first so an id comes back as late as
@@ -88,6 +107,9 @@ struct xlb_state {
 	__u32 mtu;
 	struct state_source src4;
 	struct state_source src6;
+	struct state_acl acl;	   /* the global list */
+	struct state_ratelimit rl; /* the limits of VIPs without their own */
+	__u32 flow_budget;	   /* new flows stored per second per CPU; 0 = no limit */
 };
 
 /* What a request gives for a backend. */
@@ -197,5 +219,38 @@ int state__ids_restore_gen(struct state_ids *ids, __u32 id, __u32 gen);
  * first, in order, then the ids of order[n] (released ones, oldest first),
  * then any other free id. */
 int state__ids_rebuild(struct state_ids *ids, const __u32 *order, size_t n);
+
+/*
+ * Source ACL and rate limits (state_guard.c). key names a VIP, or is NULL
+ * for the global list and setting. Each returns 0 or -errno with e naming
+ * the problem; the rules are include/xlb/abi.h's and docs/ratelimit-acl.md's.
+ */
+/* Adds r's prefix with r's action; -EEXIST if the list has the prefix. */
+int state__acl_add(struct xlb_state *s, const struct xlb_vip_key *key, const struct xlb_acl_rule *r,
+		   struct xlb_errmsg *e);
+/* Removes r's prefix; with match_action only if its action is r's. */
+int state__acl_del(struct xlb_state *s, const struct xlb_vip_key *key, const struct xlb_acl_rule *r,
+		   bool match_action, struct xlb_errmsg *e);
+int state__ratelimit_set(struct xlb_state *s, const struct xlb_vip_key *key,
+			 const struct xlb_ratelimit *rl, struct xlb_errmsg *e);
+/* -ENOENT if the VIP (or the global scope) has no setting. */
+int state__ratelimit_del(struct xlb_state *s, const struct xlb_vip_key *key, struct xlb_errmsg *e);
+int state__set_flow_budget(struct xlb_state *s, __u32 per_sec, struct xlb_errmsg *e);
+
+/* The list and setting of a scope (XLB_SCOPE_GLOBAL or a VIP id); NULL if
+ * no VIP has that id. */
+const struct state_acl *state__acl_of(const struct xlb_state *s, __u32 scope);
+const struct state_ratelimit *state__ratelimit_of(const struct xlb_state *s, __u32 scope);
+/* The entry of r's family, address and length in l, or NULL. */
+const struct xlb_acl_rule *state_acl__find(const struct state_acl *l, const struct xlb_acl_rule *r);
+/* Order of a list: family, address, prefix length. */
+int state_acl__cmp(const struct xlb_acl_rule *a, const struct xlb_acl_rule *b);
+bool state_ratelimit__equal(const struct xlb_ratelimit *a, const struct xlb_ratelimit *b);
+
+/* For state.c: a list's copy (dst overwritten, empty on failure), its
+ * release, and the guard part of state__reconcile. */
+int state_acl__copy(struct state_acl *dst, const struct state_acl *src);
+void state_acl__free(struct state_acl *l);
+int state__reconcile_guard(struct xlb_state *s, const struct xlb_state *want, struct xlb_errmsg *e);
 
 #endif /* XLB_STATE_H */

@@ -10,6 +10,9 @@
  *   vip-check VIP_ID CHECK-WORDS...   (the words of `check ...`, quoted as by save)
  *   backend VIP_ID ID GENERATION ADDR PORT WEIGHT FLAGS HEALTH
  *   backend-check ID CHECK-WORDS...
+ *   flow-budget N
+ *   ratelimit SCOPE PPS PPS_BURST FLOWS FLOWS_BURST PLEN4 PLEN6
+ *   acl SCOPE ADDR PLEN deny|allow
  *   free-vip ID GENERATION         (free ids, oldest freed first)
  *   free-backend ID GENERATION
  *
@@ -82,6 +85,25 @@ static void write_check(FILE *f, const char *what, __u32 id, const struct state_
 	fprintf(f, "%s-check %u %s\n", what, id, words);
 }
 
+/* The ACL list and rate limit of a scope (0 or a VIP id, after its line). */
+static void write_guard(FILE *f, __u32 scope, const struct state_acl *acl,
+			const struct state_ratelimit *rl)
+{
+	char a[XLB_ADDRSTRLEN];
+	size_t i;
+
+	if (rl->set)
+		fprintf(f, "ratelimit %u %u %u %u %u %u %u\n", scope, rl->rl.pps, rl->rl.pps_burst,
+			rl->rl.flows, rl->rl.flows_burst, rl->rl.plen4, rl->rl.plen6);
+	for (i = 0; i < acl->n; i++) {
+		const struct xlb_acl_rule *r = &acl->r[i];
+
+		if (!xlb_addr__format(r->family, &r->addr, a, sizeof(a)))
+			fprintf(f, "acl %u %s %u %s\n", scope, a, r->plen,
+				r->action == XLB_ACL_ALLOW ? "allow" : "deny");
+	}
+}
+
 static void write_model(FILE *f, const struct xlb_state *s)
 {
 	char a[XLB_ADDRSTRLEN];
@@ -91,6 +113,8 @@ static void write_model(FILE *f, const struct xlb_state *s)
 	fprintf(f, "mtu %u\n", s->mtu);
 	write_source(f, XLB_AF_INET, &s->src4);
 	write_source(f, XLB_AF_INET6, &s->src6);
+	fprintf(f, "flow-budget %u\n", s->flow_budget);
+	write_guard(f, XLB_SCOPE_GLOBAL, &s->acl, &s->rl);
 	for (i = 0; i < s->nr_vips; i++) {
 		const struct state_vip *v = &s->vips[i];
 
@@ -108,6 +132,7 @@ static void write_model(FILE *f, const struct xlb_state *s)
 				a, ntohs(b->port), b->weight, b->flags, b->health);
 			write_check(f, "backend", b->id, b->check);
 		}
+		write_guard(f, v->id, &v->acl, &v->rl);
 	}
 	write_free(f, "free-vip", &s->vip_ids);
 	write_free(f, "free-backend", &s->be_ids);
@@ -277,6 +302,60 @@ static int parse_check(struct xlb_state *s, char *line)
 	return state__backend_set_check(s, &v->key, b->family, &b->addr, b->port, &spec, NULL);
 }
 
+/* The VIP key of a scope (NULL for the global one), or -ENOENT. */
+static int scope_key(const struct xlb_state *s, __u32 scope, const struct xlb_vip_key **key)
+{
+	const struct state_vip *v;
+
+	*key = NULL;
+	if (scope == XLB_SCOPE_GLOBAL)
+		return 0;
+	v = state__vip_by_id(s, scope);
+	if (!v)
+		return -ENOENT;
+	*key = &v->key;
+	return 0;
+}
+
+static int parse_ratelimit(struct xlb_state *s, char **w, int n)
+{
+	const struct xlb_vip_key *key;
+	struct xlb_ratelimit rl;
+	__u32 scope, plen4, plen6;
+
+	if (n != 8 || parse_u32(w[1], XLB_MAX_VIPS - 1, &scope) ||
+	    parse_u32(w[2], UINT32_MAX, &rl.pps) || parse_u32(w[3], UINT32_MAX, &rl.pps_burst) ||
+	    parse_u32(w[4], UINT32_MAX, &rl.flows) ||
+	    parse_u32(w[5], UINT32_MAX, &rl.flows_burst) || parse_u32(w[6], UINT8_MAX, &plen4) ||
+	    parse_u32(w[7], UINT8_MAX, &plen6) || scope_key(s, scope, &key))
+		return -EINVAL;
+	rl.plen4 = (__u8)plen4;
+	rl.plen6 = (__u8)plen6;
+	return state__ratelimit_set(s, key, &rl, NULL);
+}
+
+static int parse_acl(struct xlb_state *s, char **w, int n)
+{
+	const struct xlb_vip_key *key;
+	struct xlb_acl_rule r = {};
+	__u32 scope, plen;
+	int family;
+
+	if (n != 5 || parse_u32(w[1], XLB_MAX_VIPS - 1, &scope) ||
+	    xlb_addr__parse_any(w[2], &family, &r.addr) || parse_u32(w[3], UINT8_MAX, &plen) ||
+	    scope_key(s, scope, &key))
+		return -EINVAL;
+	if (!strcmp(w[4], "deny"))
+		r.action = XLB_ACL_DENY;
+	else if (!strcmp(w[4], "allow"))
+		r.action = XLB_ACL_ALLOW;
+	else
+		return -EINVAL;
+	r.family = (__u8)family;
+	r.plen = (__u8)plen;
+	return state__acl_add(s, key, &r, NULL);
+}
+
 static int parse_line(struct xlb_state *s, char *line, bool *magic, struct free_order *fv,
 		      struct free_order *fb)
 {
@@ -314,6 +393,14 @@ static int parse_line(struct xlb_state *s, char *line, bool *magic, struct free_
 	}
 	if (!strcmp(w[0], "backend"))
 		return parse_backend(s, w, n);
+	if (!strcmp(w[0], "flow-budget"))
+		return n == 2 && !parse_u32(w[1], UINT32_MAX, &v)
+			       ? state__set_flow_budget(s, v, NULL)
+			       : -EINVAL;
+	if (!strcmp(w[0], "ratelimit"))
+		return parse_ratelimit(s, w, n);
+	if (!strcmp(w[0], "acl"))
+		return parse_acl(s, w, n);
 	if (!strcmp(w[0], "free-vip"))
 		return parse_free(&s->vip_ids, fv, w, n);
 	if (!strcmp(w[0], "free-backend"))

@@ -2,8 +2,10 @@
 /*
  * The daemon's model on disk, for what the maps cannot hold: each backend's
  * VIP, weight, flags and health, the outer source prefixes, and the order of
- * the free ids. Written atomically (temporary file + rename) before every
- * change reaches the maps, so after a crash it is never behind them.
+ * the free ids; and the source ACL and rate limits, which the maps do hold,
+ * so that the model restored after a crash has the changes the maps may have
+ * missed. Written atomically (temporary file + rename) before every change
+ * reaches the maps, so after a crash it is never behind them.
  */
 #ifndef XLB_STATE_FILE_H
 #define XLB_STATE_FILE_H

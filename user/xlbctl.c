@@ -35,7 +35,8 @@ static void usage(FILE *out)
 		     "  -n, --name NAME      the xlb instance (socket " XLB_CTL_SOCK_DIR
 		     "/NAME" XLB_CTL_SOCK_SUFFIX ")\n"
 		     "  -s, --socket PATH    the control socket\n"
-		     "commands: vip, backend, flow, stats, save, attach, detach, config;\n"
+		     "commands: vip, backend, flow, stats, save, attach, detach, config, acl,\n"
+		     "ratelimit;\n"
 		     "`xlbctl help` or `xlbctl WORD... help` lists the words valid there.\n");
 }
 
@@ -120,6 +121,7 @@ static int keep_one(const struct xlb_ctl_msg *m, void *data)
 static int run_command(struct xlb_ctl_client *c, struct xlb_cli_cmd *cmd, struct xlb_ctl_err *e)
 {
 	struct xlb_msg_vec vips = {0}, bes = {0}, stats = {0};
+	struct xlb_msg_vec acls = {0}, rls = {0};
 	struct xlb_ctl_msg one;
 	int err = 0;
 
@@ -148,6 +150,21 @@ static int run_command(struct xlb_ctl_client *c, struct xlb_cli_cmd *cmd, struct
 		if (!err)
 			xlb_show__stats(&stats, &vips, &bes);
 		break;
+	case XLB_CLI_ACL_SHOW:
+		err = dump(c, XLB_CMD_ACL_GET, &cmd->msg, &acls, e);
+		if (!err)
+			xlb_show__acl(&acls);
+		break;
+	case XLB_CLI_RATELIMIT_SHOW:
+		err = dump(c, XLB_CMD_RATELIMIT_GET, &cmd->msg, &rls, e);
+		if (!err)
+			xlb_show__ratelimits(&rls);
+		break;
+	case XLB_CLI_RATELIMIT_TOP: /* in the daemon's order, not sorted */
+		err = xlb_ctl_client__request(c, &cmd->msg, xlb_msg_vec__push, &rls, e);
+		if (!err)
+			xlb_show__top(&rls);
+		break;
 	case XLB_CLI_FLOW_GET:
 	case XLB_CLI_CONFIG_SHOW:
 	case XLB_CLI_SAVE:
@@ -167,7 +184,13 @@ static int run_command(struct xlb_ctl_client *c, struct xlb_cli_cmd *cmd, struct
 		if (!err)
 			err = dump(c, XLB_CMD_BACKEND_GET, NULL, &bes, e);
 		if (!err)
+			err = dump(c, XLB_CMD_RATELIMIT_GET, NULL, &rls, e);
+		if (!err)
+			err = dump(c, XLB_CMD_ACL_GET, NULL, &acls, e);
+		if (!err) {
 			xlb_show__save(stdout, &one, &vips, &bes);
+			xlb_show__save_guard(stdout, &one, &rls, &acls);
+		}
 		break;
 	default:
 		break;
@@ -175,6 +198,8 @@ static int run_command(struct xlb_ctl_client *c, struct xlb_cli_cmd *cmd, struct
 	xlb_msg_vec__free(&vips);
 	xlb_msg_vec__free(&bes);
 	xlb_msg_vec__free(&stats);
+	xlb_msg_vec__free(&acls);
+	xlb_msg_vec__free(&rls);
 	return err;
 }
 

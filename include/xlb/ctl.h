@@ -33,6 +33,9 @@
  *     XLB_A_FAIL_OPEN, XLB_A_CHECK_STATUS (enum xlb_check_status_attr),
  *     XLB_A_HEALTH_STATS (enum xlb_health_stats_attr, one more STATS_GET
  *     reply), enum xlb_ctl_check_type, XLB_SWAP_BUCKETS.
+ *   - source ACL and rate limits: XLB_CMD_ACL_* and XLB_CMD_RATELIMIT_*,
+ *     XLB_A_PREFIX_* .. XLB_A_FLOW_BUDGET (FLOW_BUDGET also on CONFIG_SET
+ *     and CONFIG_GET), XLB_CNT_ACL_DROPS, XLB_CNT_RL_*_DROPS, XLB_RL_TOP_*.
  */
 #ifndef XLB_CTL_H
 #define XLB_CTL_H
@@ -62,6 +65,10 @@
 #define XLB_WEIGHT_MAX	   65535
 #define XLB_WEIGHT_DEFAULT 100
 
+/* RATELIMIT_TOP: sources listed by default, and at most. */
+#define XLB_RL_TOP_DEFAULT 20
+#define XLB_RL_TOP_MAX	   10000
+
 /* Fixed header after the nlmsghdr, like genlmsghdr. */
 struct xlb_ctlmsg {
 	__u8 version;	  /* XLB_CTL_VERSION */
@@ -80,12 +87,22 @@ enum xlb_cmd {
 	XLB_CMD_BACKEND_GET, /* dump; [VIP key] filters one VIP's backends */
 	XLB_CMD_FLOW_GET,    /* FAMILY FLOW_SRC FLOW_SPORT FLOW_DST FLOW_DPORT PROTO */
 	XLB_CMD_STATS_GET,   /* dump: one message per enum xlb_stat, then HEALTH_STATS */
-	XLB_CMD_CONFIG_SET,  /* [MTU] [SRC4_ADDR SRC4_PLEN] [SRC6_ADDR SRC6_PLEN] */
-	XLB_CMD_CONFIG_GET,  /* one reply: MTU, sources, IFNAME, XDP_MODE, ATTACHED */
+	XLB_CMD_CONFIG_SET,  /* [MTU] [SRC4_ADDR SRC4_PLEN] [SRC6_ADDR SRC6_PLEN] [FLOW_BUDGET] */
+	XLB_CMD_CONFIG_GET,  /* one reply: MTU, sources, FLOW_BUDGET, IFNAME, XDP_MODE, ATTACHED */
 	XLB_CMD_ATTACH,	     /* [IFNAME] [XDP_MODE]: attach (or adopt) the program */
 	XLB_CMD_DETACH,	     /* [IFNAME]: remove the program (only this does) */
 	XLB_CMD_BATCH_BEGIN, /* no attributes */
 	XLB_CMD_BATCH_END,   /* no attributes */
+
+	/* Source ACL and rate limits: a VIP key names a VIP's list or setting,
+	 * none the global one (docs/ratelimit-acl.md). */
+	XLB_CMD_ACL_ADD,       /* PREFIX_FAMILY PREFIX_ADDR PREFIX_LEN ACL_ACTION [VIP key] */
+	XLB_CMD_ACL_DEL,       /* PREFIX_FAMILY PREFIX_ADDR PREFIX_LEN [ACL_ACTION] [VIP key] */
+	XLB_CMD_ACL_GET,       /* dump; [VIP key] filters one VIP's list */
+	XLB_CMD_RATELIMIT_SET, /* [VIP key] RL_PPS and/or RL_FLOWS [bursts RL_PLEN4 RL_PLEN6] */
+	XLB_CMD_RATELIMIT_DEL, /* [VIP key] */
+	XLB_CMD_RATELIMIT_GET, /* dump; [VIP key] filters one VIP's setting */
+	XLB_CMD_RATELIMIT_TOP, /* dump; [RL_TOP_MAX]: the sources dropped most recently */
 	XLB_CMD__MAX,
 };
 
@@ -127,6 +144,21 @@ enum xlb_attr {
 	XLB_A_FAIL_OPEN,    /* u8 0/1: a VIP keeps all backends when all fail checks */
 	XLB_A_CHECK_STATUS, /* nested enum xlb_check_status_attr, BACKEND_GET reply */
 	XLB_A_HEALTH_STATS, /* nested enum xlb_health_stats_attr, STATS_GET reply */
+
+	/* Source ACL, rate limits, flow-table protection. */
+	XLB_A_PREFIX_FAMILY,   /* u8 enum xlb_family of PREFIX_ADDR; a VIP's own if with a VIP */
+	XLB_A_PREFIX_ADDR,     /* struct xlb_addr: a source prefix, no bit set past PREFIX_LEN */
+	XLB_A_PREFIX_LEN,      /* u8 0..32 (IPv4) or 0..128 (IPv6) */
+	XLB_A_ACL_ACTION,      /* u8 enum xlb_acl_action: XLB_ACL_DENY or XLB_ACL_ALLOW */
+	XLB_A_RL_PPS,	       /* u32 packets per second per source prefix, 0 = no limit */
+	XLB_A_RL_PPS_BURST,    /* u32 packets at once; needs RL_PPS > 0; default RL_PPS */
+	XLB_A_RL_FLOWS,	       /* u32 new flows per second per source prefix, 0 = no limit */
+	XLB_A_RL_FLOWS_BURST,  /* u32 new flows at once; needs RL_FLOWS > 0; default RL_FLOWS */
+	XLB_A_RL_PLEN4,	       /* u8 0..32: IPv4 sources counted per /PLEN4; default 32 */
+	XLB_A_RL_PLEN6,	       /* u8 0..128: IPv6 sources counted per /PLEN6; default 64 */
+	XLB_A_RL_TOP_MAX,      /* u32 1..XLB_RL_TOP_MAX replies; default XLB_RL_TOP_DEFAULT */
+	XLB_A_RL_LAST_DROP_MS, /* u64, RATELIMIT_TOP reply: ms since the source's last drop */
+	XLB_A_FLOW_BUDGET,     /* u32 new flows stored per second per CPU, 0 = no limit */
 	XLB_A__MAX,
 };
 
@@ -154,6 +186,10 @@ enum xlb_cnt_attr {
 	XLB_CNT_DROPS,	   /* u64, VIPs */
 	XLB_CNT_PPS,	   /* u64 packets per second */
 	XLB_CNT_BPS,	   /* u64 bytes per second */
+
+	XLB_CNT_ACL_DROPS,     /* u64, VIPs: dropped by the global or the VIP's ACL */
+	XLB_CNT_RL_PPS_DROPS,  /* u64, VIPs and RATELIMIT_TOP: over the packet rate */
+	XLB_CNT_RL_FLOW_DROPS, /* u64, VIPs and RATELIMIT_TOP: over the new-flow rate */
 	XLB_CNT__MAX,
 };
 

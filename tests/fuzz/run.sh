@@ -18,7 +18,7 @@ cp tests/fuzz/seeds/* "$corpus"/
 
 if ! clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	tests/fuzz/fuzz_ctl.c user/ctl_msg.c user/check_spec.c user/errmsg.c -lmnl -o "$BIN"; then
+	tests/fuzz/fuzz_ctl.c user/ctl_msg.c user/check_spec.c user/errmsg.c user/prefix.c -lmnl -o "$BIN"; then
 	echo "fuzz: build failed"
 	echo "0 passed, 1 failed"
 	exit 1

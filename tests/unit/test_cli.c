@@ -242,7 +242,7 @@ Test(grammar, missing_words)
 	expect_error("flow get 198.18.0.1:1", "missing DST:PORT in \"flow get\"");
 	expect_error("flow get 198.18.0.1:1 198.18.1.10:80",
 		     "missing word in \"flow get\": expected tcp, udp");
-	expect_error("config set", "missing \"mtu MTU or source ADDR[/PLEN]\"");
+	expect_error("config set", "missing \"mtu MTU, source ADDR[/PLEN] or flow-budget N\"");
 	expect_error("", "missing word: expected vip, backend");
 }
 
@@ -789,4 +789,307 @@ Test(grammar, keyword_with_a_phrase_of_its_own)
 	st.e = &e;
 	cr_assert_eq(cli_run(&st, t_phrase, 4, argv), -EINVAL);
 	cr_assert_str_eq(e.msg, "phrase without \"end\"");
+}
+
+/* Source ACL, rate limits and the flow budget. */
+
+#define RL_PPS	 1000
+#define RL_BURST 2000
+#define RL_FLOWS 100
+#define RL_FB	 50
+#define RL_P4	 24
+#define RL_P6	 48
+#define RL_TOP	 5
+#define BUDGET	 5000
+
+Test(grammar, acl_ratelimit_and_budget)
+{
+	struct parsed p;
+	struct xlb_ctl_msg *m = &p.cmd.msg;
+
+	expect_ok("acl add deny 198.18.7.0/24", &p);
+	cr_assert_eq(p.cmd.action, XLB_CLI_REQUEST);
+	cr_assert_eq(m->cmd, XLB_CMD_ACL_ADD);
+	cr_assert_eq(m->prefix.family, XLB_AF_INET);
+	cr_assert_eq(m->prefix.plen, 24);
+	cr_assert_eq(m->prefix.action, XLB_ACL_DENY);
+	cr_assert_eq(m->prefix.addr.a[0], v4("198.18.7.0").a[0]);
+	cr_assert(xlb_ctl_msg__has(m, XLB_A_ACL_ACTION));
+	cr_assert_not(xlb_ctl_msg__has(m, XLB_A_VIP_ADDR), "the global list");
+
+	expect_ok("acl add allow 2001:2::/48 vip [2001:2:1::10]:80/tcp", &p);
+	cr_assert_eq(m->prefix.family, XLB_AF_INET6);
+	cr_assert_eq(m->prefix.plen, 48);
+	cr_assert_eq(m->prefix.action, XLB_ACL_ALLOW);
+	cr_assert(xlb_ctl_msg__has(m, XLB_A_VIP_ADDR));
+	cr_assert_eq(m->vip.key.port, VIP_PORT);
+
+	expect_ok("acl d al 198.18.0.3", &p);
+	cr_assert_eq(m->cmd, XLB_CMD_ACL_DEL);
+	cr_assert_eq(m->prefix.plen, 32, "an address alone is a /32");
+	cr_assert_eq(m->prefix.action, XLB_ACL_ALLOW);
+
+	expect_ok("acl show vip 198.18.1.10:80/tcp", &p);
+	cr_assert_eq(p.cmd.action, XLB_CLI_ACL_SHOW);
+	cr_assert_eq(m->cmd, XLB_CMD_ACL_GET);
+	cr_assert(xlb_ctl_msg__has(m, XLB_A_VIP_ADDR));
+
+	expect_ok("ratelimit set vip 198.18.1.10:80/tcp pps 1000 burst 2000 flows 100 burst 50 "
+		  "prefix4 24 prefix6 48",
+		  &p);
+	cr_assert_eq(m->cmd, XLB_CMD_RATELIMIT_SET);
+	cr_assert_eq(m->rl.pps, RL_PPS);
+	cr_assert_eq(m->rl.pps_burst, RL_BURST);
+	cr_assert_eq(m->rl.flows, RL_FLOWS);
+	cr_assert_eq(m->rl.flows_burst, RL_FB);
+	cr_assert_eq(m->rl.plen4, RL_P4);
+	cr_assert_eq(m->rl.plen6, RL_P6);
+	cr_assert(xlb_ctl_msg__has(m, XLB_A_VIP_ADDR));
+
+	/* each burst belongs to the limit before it; missing ones are the daemon's */
+	expect_ok("ratelimit set flows 100 burst 50 pps 1000", &p);
+	cr_assert_eq(m->rl.flows_burst, RL_FB);
+	cr_assert(xlb_ctl_msg__has(m, XLB_A_RL_FLOWS_BURST));
+	cr_assert_not(xlb_ctl_msg__has(m, XLB_A_RL_PPS_BURST));
+	cr_assert_not(xlb_ctl_msg__has(m, XLB_A_RL_PLEN4));
+
+	expect_ok("ratelimit set vip 198.18.1.10:80/tcp pps 0 flows 0", &p);
+	cr_assert(xlb_ctl_msg__has(m, XLB_A_RL_PPS) && xlb_ctl_msg__has(m, XLB_A_RL_FLOWS));
+	cr_assert_eq(m->rl.pps + m->rl.flows, 0);
+
+	expect_ok("ratelimit d", &p);
+	cr_assert_eq(m->cmd, XLB_CMD_RATELIMIT_DEL);
+	expect_ok("ratelimit sh vip [2001:2:1::10]:80/tcp", &p);
+	cr_assert_eq(p.cmd.action, XLB_CLI_RATELIMIT_SHOW);
+	expect_ok("ratelimit top", &p);
+	cr_assert_eq(p.cmd.action, XLB_CLI_RATELIMIT_TOP);
+	cr_assert_eq(m->rl.top_max, XLB_RL_TOP_DEFAULT);
+	expect_ok("ratelimit top count 5", &p);
+	cr_assert_eq(m->rl.top_max, RL_TOP);
+
+	expect_ok("config set flow-budget 5000", &p);
+	cr_assert_eq(m->cmd, XLB_CMD_CONFIG_SET);
+	cr_assert_eq(m->cfg.flow_budget, BUDGET);
+	cr_assert(xlb_ctl_msg__has(m, XLB_A_FLOW_BUDGET));
+	expect_ok("config set flow-budget 0", &p);
+	cr_assert(xlb_ctl_msg__has(m, XLB_A_FLOW_BUDGET), "0: no limit, still a change");
+}
+
+Test(grammar, acl_ratelimit_and_budget_errors)
+{
+	expect_error("acl add deny 198.18.0.1/24",
+		     "bad PREFIX \"198.18.0.1/24\": bits set past /24");
+	expect_error("acl add deny 2001:2::1/64", "bits set past /64");
+	expect_error("acl add deny 198.18.0.0/33", "bad PREFIX \"198.18.0.0/33\"");
+	expect_error("acl add deny 198.18.0", "bad PREFIX \"198.18.0\"");
+	expect_error("acl add deny", "missing PREFIX after \"deny\"");
+	expect_error("acl add", "missing word in \"acl add\": expected deny, allow");
+	expect_error("acl add permit 198.18.0.0/24", "unknown word \"permit\"");
+	expect_error("acl add allow 2001:2::/64 vip 198.18.1.10:80/tcp",
+		     "prefix 2001:2::/64 is IPv6 but the VIP is IPv4");
+	expect_error("acl add deny 198.18.0.0/24 vip 198.18.1.10", "bad VIP \"198.18.1.10\"");
+	expect_error("acl add deny 198.18.0.0/24 vip 198.18.1.10:80/tcp vip 198.18.1.10:81/tcp",
+		     "\"vip\" given twice");
+	expect_error("acl show vip", "missing VIP after \"vip\"");
+	expect_error("acl frob", "unknown word \"frob\" in \"acl\"");
+	expect_error("ratelimit set", "missing \"pps N or flows N\" in \"ratelimit set\"");
+	expect_error("ratelimit set vip 198.18.1.10:80/tcp", "missing \"pps N or flows N\"");
+	expect_error("ratelimit set pps 10 burst 0", "bad B \"0\"");
+	expect_error("ratelimit set pps 0 burst 5", "the pps limit is 0 (off)");
+	expect_error("ratelimit set flows 0 burst 5", "the flows limit is 0 (off)");
+	expect_error("ratelimit set pps 1000000001", "bad N \"1000000001\"");
+	expect_error("ratelimit set pps -1", "bad N \"-1\"");
+	expect_error("ratelimit set pps 5 pps 6", "\"pps\" given twice");
+	expect_error("ratelimit set flows 5 burst 1 flows 6", "\"flows\" given twice");
+	expect_error("ratelimit set pps 5 burst 2 burst 3", "unknown word \"burst\"");
+	expect_error("ratelimit set burst 3", "unknown word \"burst\"");
+	expect_error("ratelimit set p 5",
+		     "ambiguous word \"p\" in \"ratelimit set\": pps, prefix4, "
+		     "prefix6");
+	expect_error("ratelimit set pps 5 prefix4 33", "bad LEN \"33\"");
+	expect_error("ratelimit set pps 5 prefix6 129", "bad LEN \"129\"");
+	expect_error("ratelimit set pps 5 prefix4", "missing LEN after \"prefix4\"");
+	expect_error("ratelimit top count 0", "bad N \"0\"");
+	expect_error("ratelimit top count 10001", "bad N \"10001\"");
+	expect_error("ratelimit top count 1 count 2", "\"count\" given twice");
+	expect_error("ratelimit del vip", "missing VIP after \"vip\"");
+	expect_error("ratelimit del 198.18.1.10:80/tcp", "unknown word \"198.18.1.10:80/tcp\"");
+	expect_error("ratelimit frob", "unknown word \"frob\" in \"ratelimit\"");
+	expect_error("config set flow-budget -1", "bad N \"-1\"");
+	expect_error("config set flow-budget 1000000001", "bad N \"1000000001\"");
+}
+
+/* A reply of cmd for the save and show tests. */
+static void guard_msg(struct xlb_ctl_msg *m, enum xlb_cmd cmd, const char *vip)
+{
+	memset(m, 0, sizeof(*m));
+	m->cmd = cmd;
+	if (!vip)
+		return;
+	cr_assert_eq(xlb_vip_key__parse(vip, &m->vip.key), 0);
+	xlb_ctl_msg__set_vip_key(m);
+}
+
+static void guard_acl(struct xlb_msg_vec *v, const char *vip, const char *prefix, __u8 action)
+{
+	struct xlb_ctl_msg m;
+	unsigned int plen;
+
+	guard_msg(&m, XLB_CMD_ACL_GET, vip);
+	cr_assert_eq(xlb_prefix__parse(prefix, &m.prefix.addr, &m.prefix.family, &plen), 0);
+	m.prefix.plen = plen;
+	m.prefix.action = action;
+	cr_assert_eq(xlb_msg_vec__push(&m, v), 0);
+}
+
+static void guard_sample(struct xlb_ctl_msg *cfg, struct xlb_msg_vec *rls, struct xlb_msg_vec *acls)
+{
+	struct xlb_ctl_msg m;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->cfg.flow_budget = BUDGET;
+	xlb_ctl_msg__set(cfg, XLB_A_FLOW_BUDGET);
+	/* out of order: the listing and save sort them */
+	guard_msg(&m, XLB_CMD_RATELIMIT_GET, "198.18.1.10:80/tcp");
+	m.rl = (struct xlb_ctl_ratelimit){.plen4 = 32, .plen6 = 64}; /* exempt */
+	cr_assert_eq(xlb_msg_vec__push(&m, rls), 0);
+	guard_msg(&m, XLB_CMD_RATELIMIT_GET, NULL);
+	m.rl = (struct xlb_ctl_ratelimit){.pps = RL_PPS,
+					  .pps_burst = RL_BURST,
+					  .flows = RL_FLOWS,
+					  .flows_burst = RL_FB,
+					  .plen4 = RL_P4,
+					  .plen6 = RL_P6};
+	cr_assert_eq(xlb_msg_vec__push(&m, rls), 0);
+	guard_acl(acls, "198.18.1.10:80/tcp", "198.18.0.3/32", XLB_ACL_ALLOW);
+	guard_acl(acls, NULL, "2001:2::4/126", XLB_ACL_DENY);
+	guard_acl(acls, NULL, "198.18.0.4/30", XLB_ACL_DENY);
+	guard_acl(acls, NULL, "198.18.0.5/32", XLB_ACL_ALLOW);
+}
+
+Test(save, guard_parses_back_into_the_same_requests)
+{
+	struct xlb_msg_vec rls = {0}, acls = {0};
+	struct xlb_ctl_msg cfg;
+	struct xlb_cli_batch b;
+	struct xlb_ctl_err e;
+	char out[OUT_MAX] = "";
+	const struct xlb_ctl_msg *m;
+	FILE *f;
+
+	guard_sample(&cfg, &rls, &acls);
+	f = fmemopen(out, sizeof(out) - 1, "w");
+	xlb_show__save_guard(f, &cfg, &rls, &acls);
+	fclose(f);
+	cr_assert_str_eq(out, "config set flow-budget 5000\n"
+			      "ratelimit set pps 1000 burst 2000 flows 100 burst 50 prefix4 24 "
+			      "prefix6 48\n"
+			      "ratelimit set vip 198.18.1.10:80/tcp pps 0 flows 0 prefix4 32 "
+			      "prefix6 64\n"
+			      "acl add deny 198.18.0.4/30\n"
+			      "acl add allow 198.18.0.5/32\n"
+			      "acl add deny 2001:2::4/126\n"
+			      "acl add allow 198.18.0.3/32 vip 198.18.1.10:80/tcp\n");
+
+	f = text_file(out);
+	cr_assert_eq(xlb_cli_batch__parse(f, "saved", &b, &e), 0, "%s\n%s", e.msg, out);
+	fclose(f);
+	cr_assert_eq(b.n, 7, "%s", out);
+	cr_assert_eq(b.msgs[0].cfg.flow_budget, BUDGET);
+	m = &b.msgs[1];
+	cr_assert_eq(m->cmd, XLB_CMD_RATELIMIT_SET);
+	cr_assert_eq(memcmp(&m->rl, &rls.v[0].rl, sizeof(m->rl)), 0, "global limits");
+	m = &b.msgs[2];
+	cr_assert_eq(memcmp(&m->vip.key, &rls.v[1].vip.key, sizeof(m->vip.key)), 0);
+	cr_assert_eq(m->rl.pps + m->rl.flows, 0, "the exemption");
+	for (unsigned int i = 0; i < acls.n; i++) {
+		m = &b.msgs[3 + i];
+		cr_assert_eq(m->cmd, XLB_CMD_ACL_ADD);
+		cr_assert_eq(memcmp(&m->prefix, &acls.v[i].prefix, sizeof(m->prefix)), 0,
+			     "entry %u", i);
+		cr_assert_eq(xlb_ctl_msg__has(m, XLB_A_VIP_ADDR),
+			     xlb_ctl_msg__has(&acls.v[i], XLB_A_VIP_ADDR));
+	}
+	xlb_cli_batch__free(&b);
+	xlb_msg_vec__free(&rls);
+	xlb_msg_vec__free(&acls);
+}
+
+/* The three guard listings, as text or JSON. */
+static void render_guard(bool json, char *out, size_t len)
+{
+	struct xlb_msg_vec rls = {0}, acls = {0}, top = {0};
+	struct xlb_ctl_msg cfg, m;
+	FILE *f;
+
+	guard_sample(&cfg, &rls, &acls);
+	guard_msg(&m, XLB_CMD_RATELIMIT_TOP, NULL);
+	cr_assert_eq(xlb_prefix__parse("198.18.0.2", &m.prefix.addr, &m.prefix.family,
+				       &(unsigned int){0}),
+		     0);
+	m.prefix.plen = 32;
+	m.cnt.rl_pps_drops = 35907;
+	m.rl.last_drop_ms = 2853;
+	cr_assert_eq(xlb_msg_vec__push(&m, &top), 0);
+	memset(out, 0, len);
+	f = fmemopen(out, len - 1, "w");
+	print_start(f, json);
+	open_json_array(NULL);
+	xlb_show__acl(&acls);
+	xlb_show__ratelimits(&rls);
+	xlb_show__top(&top);
+	close_json_array();
+	print_end();
+	fclose(f);
+	xlb_msg_vec__free(&rls);
+	xlb_msg_vec__free(&acls);
+	xlb_msg_vec__free(&top);
+}
+
+Test(show, guard_text_and_json_carry_the_same_facts)
+{
+	static const char *const facts[] = {"198.18.0.4/30", "2001:2::4/126", "deny",
+					    "allow",	     "global",	      "198.18.1.10:80/tcp",
+					    "2000",	     "198.18.0.2/32", "35907"};
+	char text[OUT_MAX], json[OUT_MAX];
+	FILE *py;
+
+	render_guard(false, text, sizeof(text));
+	render_guard(true, json, sizeof(json));
+	for (unsigned int i = 0; i < sizeof(facts) / sizeof(facts[0]); i++) {
+		cr_assert_not_null(strstr(text, facts[i]), "text lacks %s:\n%s", facts[i], text);
+		cr_assert_not_null(strstr(json, facts[i]), "JSON lacks %s:\n%s", facts[i], json);
+	}
+	cr_assert_not_null(strstr(text, "2.853s ago"), "%s", text);
+	cr_assert_not_null(strstr(text, "off"), "an exemption reads as off: %s", text);
+	cr_assert_not_null(strstr(json, "\"last_drop_ms\":2853"), "%s", json);
+	cr_assert_not_null(strstr(json, "\"pps\":0"), "%s", json);
+	py = popen("python3 -c 'import json,sys; json.load(sys.stdin)'", "w");
+	cr_assert_not_null(py);
+	fputs(json, py);
+	cr_assert_eq(pclose(py), 0, "not valid JSON: %s", json);
+}
+
+Test(binary, guard_bad_input_one_line_nonzero_nothing_sent)
+{
+	static const char *const cases[][12] = {
+		{"acl", "add", "deny", "198.18.0.1/24", NULL},
+		{"acl", "add", "allow", "2001:2::/64", "vip", "198.18.1.10:80/tcp", NULL},
+		{"ratelimit", "set", "pps", "0", "burst", "5", NULL},
+		{"ratelimit", "set", NULL},
+		{"ratelimit", "top", "count", "0", NULL},
+		{"config", "set", "flow-budget", "x", NULL},
+	};
+	char err[OUT_MAX];
+	bool connected;
+
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = run_xlbctl(cases[i], err, sizeof(err), &connected);
+
+		cr_assert_neq(rc, 0, "case %u exited 0", i);
+		cr_assert_not(connected, "case %u connected to the daemon", i);
+		cr_assert_eq(strchr(err, '\n'), err + strlen(err) - 1, "case %u: not one line: %s",
+			     i, err);
+		cr_assert_eq(strncmp(err, "xlbctl: ", strlen("xlbctl: ")), 0, "%s", err);
+	}
 }

@@ -1358,3 +1358,332 @@ Test(client, no_daemon)
 	cr_assert_str_eq(path, "/run/xlb/xlbt0.sock");
 	cr_assert_eq(xlb_ctl__sock_path(path, sizeof(path), "../x"), -EINVAL);
 }
+
+/* Source ACL and rate limits. */
+
+#define ACL_PLEN4  24
+#define ACL_PLEN6  64
+#define RL_PPS	   1000
+#define RL_BURST   2000
+#define RL_FLOWS   100
+#define RL_PLEN4   24
+#define RL_PLEN6   48
+#define RL_DROPS   4242
+#define RL_AGO_MS  1500
+#define RL_TOP	   50
+#define BUDGET	   30000
+#define BAD_ACTION 3
+
+/* A source prefix of family: 198.18.7.0/24 or 2001:2:0:7::/64. */
+static void prefix(struct xlb_ctl_msg *m, int family)
+{
+	m->prefix.family = family;
+	m->prefix.plen = family == XLB_AF_INET ? ACL_PLEN4 : ACL_PLEN6;
+	m->prefix.addr = family == XLB_AF_INET ? v4(7 << 8) : v6(0);
+	if (family == XLB_AF_INET6)
+		m->prefix.addr.a[1] = htonl(7);
+	xlb_ctl_msg__set(m, XLB_A_PREFIX_FAMILY);
+	xlb_ctl_msg__set(m, XLB_A_PREFIX_ADDR);
+	xlb_ctl_msg__set(m, XLB_A_PREFIX_LEN);
+}
+
+static void acl_entry(struct xlb_ctl_msg *m, enum xlb_cmd cmd, int family, __u8 action)
+{
+	xlb_ctl_msg__init(m, cmd);
+	prefix(m, family);
+	m->prefix.action = action;
+	xlb_ctl_msg__set(m, XLB_A_ACL_ACTION);
+}
+
+Test(round_trip, acl_requests)
+{
+	struct xlb_ctl_msg m, out;
+	unsigned int fam, scoped;
+
+	for (fam = XLB_AF_INET; fam <= XLB_AF_INET6; fam += XLB_AF_INET6 - XLB_AF_INET) {
+		for (scoped = 0; scoped < 2; scoped++) {
+			acl_entry(&m, XLB_CMD_ACL_ADD, fam, XLB_ACL_ALLOW);
+			if (scoped)
+				vip_key(&m, fam);
+			round_trip(&m, XLB_CTL_REQUEST, &out);
+			cr_assert_eq(out.prefix.family, fam);
+			cr_assert_eq(out.prefix.plen, m.prefix.plen);
+			cr_assert_eq(out.prefix.action, XLB_ACL_ALLOW);
+			cr_assert_eq(
+				memcmp(&out.prefix.addr, &m.prefix.addr, sizeof(m.prefix.addr)), 0);
+			cr_assert_eq(xlb_ctl_msg__has(&out, XLB_A_VIP_ADDR), scoped);
+
+			/* del: the action is optional */
+			acl_entry(&m, XLB_CMD_ACL_DEL, fam, XLB_ACL_DENY);
+			xlb_ctl_msg__clear(&m, XLB_A_ACL_ACTION);
+			if (scoped)
+				vip_key(&m, fam);
+			round_trip(&m, XLB_CTL_REQUEST, &out);
+			cr_assert_not(xlb_ctl_msg__has(&out, XLB_A_ACL_ACTION));
+		}
+	}
+	xlb_ctl_msg__init(&m, XLB_CMD_ACL_GET);
+	cr_assert_eq(m.flags & NLM_F_DUMP, NLM_F_DUMP, "acl_get is a dump");
+	round_trip(&m, XLB_CTL_REQUEST, &out);
+	vip_key(&m, XLB_AF_INET);
+	round_trip(&m, XLB_CTL_REQUEST, &out);
+	cr_assert(xlb_cmd__in_batch(XLB_CMD_ACL_ADD) && xlb_cmd__in_batch(XLB_CMD_ACL_DEL));
+	cr_assert_not(xlb_cmd__in_batch(XLB_CMD_ACL_GET));
+}
+
+Test(round_trip, ratelimit_requests)
+{
+	struct xlb_ctl_msg m, out;
+
+	xlb_ctl_msg__init(&m, XLB_CMD_RATELIMIT_SET);
+	vip_key(&m, XLB_AF_INET6);
+	m.rl = (struct xlb_ctl_ratelimit){.pps = RL_PPS,
+					  .pps_burst = RL_BURST,
+					  .flows = RL_FLOWS,
+					  .flows_burst = 1,
+					  .plen4 = RL_PLEN4,
+					  .plen6 = RL_PLEN6};
+	xlb_ctl_msg__set(&m, XLB_A_RL_PPS);
+	xlb_ctl_msg__set(&m, XLB_A_RL_PPS_BURST);
+	xlb_ctl_msg__set(&m, XLB_A_RL_FLOWS);
+	xlb_ctl_msg__set(&m, XLB_A_RL_FLOWS_BURST);
+	xlb_ctl_msg__set(&m, XLB_A_RL_PLEN4);
+	xlb_ctl_msg__set(&m, XLB_A_RL_PLEN6);
+	round_trip(&m, XLB_CTL_REQUEST, &out);
+	cr_assert_eq(memcmp(&out.rl, &m.rl, sizeof(m.rl)), 0);
+
+	/* a rate alone: the rest is left to the daemon's defaults */
+	xlb_ctl_msg__init(&m, XLB_CMD_RATELIMIT_SET);
+	m.rl.pps = RL_PPS;
+	xlb_ctl_msg__set(&m, XLB_A_RL_PPS);
+	round_trip(&m, XLB_CTL_REQUEST, &out);
+	cr_assert_eq(out.rl.pps, RL_PPS);
+	cr_assert_not(xlb_ctl_msg__has(&out, XLB_A_RL_PPS_BURST));
+	cr_assert_not(xlb_ctl_msg__has(&out, XLB_A_RL_PLEN4));
+
+	/* an exemption: both limits off */
+	xlb_ctl_msg__init(&m, XLB_CMD_RATELIMIT_SET);
+	vip_key(&m, XLB_AF_INET);
+	xlb_ctl_msg__set(&m, XLB_A_RL_PPS);
+	xlb_ctl_msg__set(&m, XLB_A_RL_FLOWS);
+	round_trip(&m, XLB_CTL_REQUEST, &out);
+	cr_assert_eq(out.rl.pps_burst + out.rl.flows_burst, 0);
+
+	xlb_ctl_msg__init(&m, XLB_CMD_RATELIMIT_DEL);
+	round_trip(&m, XLB_CTL_REQUEST, &out);
+	vip_key(&m, XLB_AF_INET);
+	round_trip(&m, XLB_CTL_REQUEST, &out);
+	xlb_ctl_msg__init(&m, XLB_CMD_RATELIMIT_GET);
+	round_trip(&m, XLB_CTL_REQUEST, &out);
+	xlb_ctl_msg__init(&m, XLB_CMD_RATELIMIT_TOP);
+	round_trip(&m, XLB_CTL_REQUEST, &out);
+	cr_assert_eq(out.rl.top_max, XLB_RL_TOP_DEFAULT);
+	m.rl.top_max = RL_TOP;
+	xlb_ctl_msg__set(&m, XLB_A_RL_TOP_MAX);
+	round_trip(&m, XLB_CTL_REQUEST, &out);
+	cr_assert_eq(out.rl.top_max, RL_TOP);
+
+	xlb_ctl_msg__init(&m, XLB_CMD_CONFIG_SET);
+	m.cfg.flow_budget = BUDGET;
+	xlb_ctl_msg__set(&m, XLB_A_FLOW_BUDGET);
+	round_trip(&m, XLB_CTL_REQUEST, &out);
+	cr_assert_eq(out.cfg.flow_budget, BUDGET);
+}
+
+/* A reply message of cmd (no request flags). */
+static void reply(struct xlb_ctl_msg *m, enum xlb_cmd cmd)
+{
+	memset(m, 0, sizeof(*m));
+	m->cmd = cmd;
+	m->flags = NLM_F_MULTI;
+}
+
+Test(round_trip, guard_replies)
+{
+	struct xlb_ctl_msg m, out;
+
+	reply(&m, XLB_CMD_ACL_GET);
+	prefix(&m, XLB_AF_INET);
+	m.prefix.action = XLB_ACL_DENY;
+	xlb_ctl_msg__set(&m, XLB_A_ACL_ACTION);
+	round_trip(&m, XLB_CTL_REPLY, &out);
+	vip_key(&m, XLB_AF_INET);
+	m.vip.id = VIP_ID;
+	xlb_ctl_msg__set(&m, XLB_A_VIP_ID);
+	round_trip(&m, XLB_CTL_REPLY, &out);
+	cr_assert_eq(out.vip.id, VIP_ID);
+
+	reply(&m, XLB_CMD_RATELIMIT_GET);
+	m.rl.pps = RL_PPS;
+	m.rl.pps_burst = RL_BURST;
+	m.rl.plen4 = RL_PLEN4;
+	m.rl.plen6 = RL_PLEN6;
+	xlb_ctl_msg__set(&m, XLB_A_RL_PPS);
+	xlb_ctl_msg__set(&m, XLB_A_RL_PPS_BURST);
+	xlb_ctl_msg__set(&m, XLB_A_RL_FLOWS);
+	xlb_ctl_msg__set(&m, XLB_A_RL_PLEN4);
+	xlb_ctl_msg__set(&m, XLB_A_RL_PLEN6);
+	round_trip(&m, XLB_CTL_REPLY, &out);
+	cr_assert_eq(out.rl.pps_burst, RL_BURST);
+	cr_assert_eq(out.rl.flows_burst, 0, "no default burst in a reply");
+
+	reply(&m, XLB_CMD_RATELIMIT_TOP);
+	prefix(&m, XLB_AF_INET6);
+	m.cnt.rl_pps_drops = RL_DROPS;
+	m.cnt.rl_flow_drops = COUNTER_VAL;
+	m.cnt.present = (1u << XLB_CNT_RL_PPS_DROPS) | (1u << XLB_CNT_RL_FLOW_DROPS);
+	xlb_ctl_msg__set(&m, XLB_A_COUNTERS);
+	m.rl.last_drop_ms = RL_AGO_MS;
+	xlb_ctl_msg__set(&m, XLB_A_RL_LAST_DROP_MS);
+	m.vip.id = VIP_ID; /* a VIP removed since: its id alone */
+	xlb_ctl_msg__set(&m, XLB_A_VIP_ID);
+	round_trip(&m, XLB_CTL_REPLY, &out);
+	cr_assert_eq(out.cnt.rl_pps_drops, RL_DROPS);
+	cr_assert_eq(out.cnt.rl_flow_drops, COUNTER_VAL);
+	cr_assert_eq(out.cnt.present, m.cnt.present);
+	cr_assert_eq(out.rl.last_drop_ms, RL_AGO_MS);
+
+	reply(&m, XLB_CMD_VIP_GET);
+	vip_key(&m, XLB_AF_INET);
+	m.vip.id = VIP_ID;
+	xlb_ctl_msg__set(&m, XLB_A_VIP_ID);
+	xlb_ctl_msg__set(&m, XLB_A_MODE);
+	m.cnt.acl_drops = 1;
+	m.cnt.rl_pps_drops = 2;
+	m.cnt.rl_flow_drops = 3;
+	m.cnt.present = (1u << XLB_CNT_ACL_DROPS) | (1u << XLB_CNT_RL_PPS_DROPS) |
+			(1u << XLB_CNT_RL_FLOW_DROPS);
+	xlb_ctl_msg__set(&m, XLB_A_COUNTERS);
+	round_trip(&m, XLB_CTL_REPLY, &out);
+	cr_assert_eq(out.cnt.acl_drops + out.cnt.rl_pps_drops + out.cnt.rl_flow_drops, 6);
+
+	reply(&m, XLB_CMD_CONFIG_GET);
+	m.flags = 0;
+	m.cfg.mtu = TEST_MTU;
+	m.cfg.flow_budget = BUDGET;
+	xlb_ctl_msg__set(&m, XLB_A_MTU);
+	xlb_ctl_msg__set(&m, XLB_A_FLOW_BUDGET);
+	round_trip(&m, XLB_CTL_REPLY, &out);
+	cr_assert_eq(out.cfg.flow_budget, BUDGET);
+}
+
+Test(refused, acl_entries)
+{
+	struct xlb_ctl_msg m;
+
+	acl_entry(&m, XLB_CMD_ACL_ADD, XLB_AF_INET, XLB_ACL_DENY);
+	m.prefix.addr.a[0] |= htonl(1);
+	expect_msg_refused(&m, -EINVAL, "prefix_addr: bits set past /24");
+
+	acl_entry(&m, XLB_CMD_ACL_ADD, XLB_AF_INET, XLB_ACL_DENY);
+	m.prefix.addr.a[2] = htonl(1);
+	expect_msg_refused(&m, -EINVAL, "prefix_addr: not an IPv4 address");
+
+	acl_entry(&m, XLB_CMD_ACL_ADD, XLB_AF_INET, XLB_ACL_DENY);
+	m.prefix.plen = 33;
+	expect_msg_refused(&m, -ERANGE, "prefix_len: 33 over 32");
+
+	acl_entry(&m, XLB_CMD_ACL_ADD, XLB_AF_INET6, XLB_ACL_DENY);
+	m.prefix.plen = 129;
+	expect_msg_refused(&m, -ERANGE, "prefix_len: 129 out of range");
+
+	acl_entry(&m, XLB_CMD_ACL_ADD, XLB_AF_INET, BAD_ACTION);
+	expect_msg_refused(&m, -ERANGE, "acl_action: 3 out of range 1..2");
+
+	acl_entry(&m, XLB_CMD_ACL_ADD, XLB_AF_INET6, XLB_ACL_ALLOW);
+	vip_key(&m, XLB_AF_INET);
+	expect_msg_refused(&m, -EINVAL, "an IPv6 prefix on an IPv4 VIP");
+
+	acl_entry(&m, XLB_CMD_ACL_ADD, XLB_AF_INET, XLB_ACL_ALLOW);
+	xlb_ctl_msg__clear(&m, XLB_A_ACL_ACTION);
+	expect_msg_refused(&m, -EINVAL, "acl_add: missing attribute acl_action");
+
+	acl_entry(&m, XLB_CMD_ACL_DEL, XLB_AF_INET, XLB_ACL_ALLOW);
+	xlb_ctl_msg__clear(&m, XLB_A_PREFIX_LEN);
+	expect_msg_refused(&m, -EINVAL, "acl_del: missing attribute prefix_len");
+
+	acl_entry(&m, XLB_CMD_ACL_ADD, XLB_AF_INET, XLB_ACL_ALLOW);
+	vip_key(&m, XLB_AF_INET);
+	xlb_ctl_msg__clear(&m, XLB_A_PORT);
+	expect_msg_refused(&m, -EINVAL, "acl_add: a VIP needs family, address, port and protocol");
+
+	acl_entry(&m, XLB_CMD_ACL_ADD, XLB_AF_INET, XLB_ACL_ALLOW);
+	m.rl.pps = 1;
+	xlb_ctl_msg__set(&m, XLB_A_RL_PPS);
+	expect_msg_refused(&m, -EINVAL, "acl_add: attribute rl_pps not allowed");
+
+	xlb_ctl_msg__init(&m, XLB_CMD_ACL_GET);
+	vip_key(&m, XLB_AF_INET);
+	xlb_ctl_msg__clear(&m, XLB_A_PROTO);
+	expect_msg_refused(&m, -EINVAL, "acl_get: a filter needs");
+
+	/* the VIP_ID of a reply is never a request's */
+	acl_entry(&m, XLB_CMD_ACL_ADD, XLB_AF_INET, XLB_ACL_ALLOW);
+	m.vip.id = VIP_ID;
+	xlb_ctl_msg__set(&m, XLB_A_VIP_ID);
+	expect_msg_refused(&m, -EINVAL, "attribute vip_id not allowed");
+}
+
+static void rl_set(struct xlb_ctl_msg *m, __u32 pps)
+{
+	xlb_ctl_msg__init(m, XLB_CMD_RATELIMIT_SET);
+	m->rl.pps = pps;
+	xlb_ctl_msg__set(m, XLB_A_RL_PPS);
+}
+
+Test(refused, ratelimit_values)
+{
+	struct xlb_ctl_msg m;
+
+	rl_set(&m, 0);
+	m.rl.pps_burst = RL_BURST;
+	xlb_ctl_msg__set(&m, XLB_A_RL_PPS_BURST);
+	expect_msg_refused(&m, -EINVAL, "rl_pps_burst: needs a rate above 0");
+
+	rl_set(&m, RL_PPS);
+	m.rl.flows_burst = RL_BURST;
+	xlb_ctl_msg__set(&m, XLB_A_RL_FLOWS_BURST);
+	expect_msg_refused(&m, -EINVAL, "rl_flows_burst: needs a rate above 0");
+
+	rl_set(&m, RL_PPS);
+	m.rl.pps_burst = 0;
+	xlb_ctl_msg__set(&m, XLB_A_RL_PPS_BURST);
+	expect_msg_refused(&m, -ERANGE, "rl_pps_burst: 0 out of range");
+
+	rl_set(&m, 1000000001);
+	expect_msg_refused(&m, -ERANGE, "rl_pps: 1000000001 out of range 0..1000000000");
+
+	rl_set(&m, RL_PPS);
+	m.rl.plen4 = 33;
+	xlb_ctl_msg__set(&m, XLB_A_RL_PLEN4);
+	expect_msg_refused(&m, -ERANGE, "rl_plen4: 33 out of range");
+
+	rl_set(&m, RL_PPS);
+	m.rl.plen6 = 129;
+	xlb_ctl_msg__set(&m, XLB_A_RL_PLEN6);
+	expect_msg_refused(&m, -ERANGE, "rl_plen6: 129 out of range");
+
+	xlb_ctl_msg__init(&m, XLB_CMD_RATELIMIT_SET);
+	vip_key(&m, XLB_AF_INET);
+	expect_msg_refused(&m, -EINVAL, "ratelimit_set: nothing to change");
+
+	xlb_ctl_msg__init(&m, XLB_CMD_RATELIMIT_DEL);
+	vip_key(&m, XLB_AF_INET);
+	xlb_ctl_msg__clear(&m, XLB_A_FAMILY);
+	expect_msg_refused(&m, -EINVAL, "ratelimit_del: a VIP needs");
+
+	xlb_ctl_msg__init(&m, XLB_CMD_RATELIMIT_TOP);
+	xlb_ctl_msg__set(&m, XLB_A_RL_TOP_MAX);
+	expect_msg_refused(&m, -ERANGE, "rl_top_max: 0 out of range 1..10000");
+	m.rl.top_max = XLB_RL_TOP_MAX + 1;
+	expect_msg_refused(&m, -ERANGE, "rl_top_max: 10001 out of range");
+
+	xlb_ctl_msg__init(&m, XLB_CMD_RATELIMIT_TOP);
+	xlb_ctl_msg__set(&m, XLB_A_RL_LAST_DROP_MS);
+	expect_msg_refused(&m, -EINVAL, "attribute rl_last_drop_ms not allowed");
+
+	xlb_ctl_msg__init(&m, XLB_CMD_CONFIG_SET);
+	m.cfg.flow_budget = 1000000001;
+	xlb_ctl_msg__set(&m, XLB_A_FLOW_BUDGET);
+	expect_msg_refused(&m, -ERANGE, "flow_budget: 1000000001 out of range");
+}
