@@ -37,8 +37,8 @@ TestSuite(guard_sync, .init = h_setup, .fini = h_teardown);
 
 static const long acl_drop[XLB_STAT__MAX] = {[XLB_STAT_DROP_ACL] = 1};
 /* Past the ACL: the VIP has no backend (the model gives it none). */
-static const long admitted[XLB_STAT__MAX] = {[XLB_STAT_DROP_NO_BACKEND] = 1,
-					     [XLB_STAT_EV_NEW_FLOW] = H_ANY};
+static const long admitted[XLB_STAT__MAX] = {
+	[XLB_STAT_DROP_NO_BACKEND] = 1, [XLB_STAT_EV_NEW_FLOW] = H_ANY};
 
 static struct xlb_vip_key vip_key(void)
 {

@@ -127,8 +127,9 @@ Test(acl, rules_and_their_errors)
 	cr_assert_eq(add_v4(NULL), 0);
 	expect_err(add_v4, -EEXIST, "is in the ACL of VIP 198.18.1.10:80/tcp already (allow)");
 	r_.action = XLB_ACL_DENY;
-	expect_err(del_v4_action, -ENOENT, "198.18.0.3/32 is an allow entry of the ACL of VIP "
-					   "198.18.1.10:80/tcp, not deny");
+	expect_err(del_v4_action, -ENOENT,
+		   "198.18.0.3/32 is an allow entry of the ACL of VIP "
+		   "198.18.1.10:80/tcp, not deny");
 	r_ = rule("198.18.0.0", 24, XLB_ACL_DENY);
 	expect_err(del_global, -ENOENT, "198.18.0.0/24 is not in the global ACL");
 
@@ -369,10 +370,8 @@ Test(state_file, guard_round_trip)
 Test(state_file, guard_record_of_an_unknown_vip_is_damage)
 {
 	static const char *const bad[] = {
-		"acl 9 198.18.0.0 24 deny\n",
-		"ratelimit 9 10 10 0 0 32 64\n",
-		"acl 0 198.18.0.0 24 maybe\n",
-		"acl 0 198.18.0.1 24 deny\n",
+		"acl 9 198.18.0.0 24 deny\n",	"ratelimit 9 10 10 0 0 32 64\n",
+		"acl 0 198.18.0.0 24 maybe\n",	"acl 0 198.18.0.1 24 deny\n",
 		"ratelimit 0 10 0 0 0 32 64\n",
 	};
 	char path[] = TMP_TEMPLATE;
