@@ -9,9 +9,10 @@
 #   BENCH_PACKETS  repetitions per run of each XDP path   [1000000]
 #   BENCH_RUNS     runs per path (the median is reported) [5]
 #   BENCH_OUT      the file written                       [BENCHMARKS.md]
-#   BENCH_TIMEOUT  seconds xdp_cost may take               [360]
-# (the control-plane and memory tools get SHORT_TIMEOUT each), so the whole
-# stays under 10 minutes once built.
+#   BENCH_TIMEOUT  seconds xdp_cost may take               [300]
+#   E2E_PACKETS    packets of each end-to-end case         [50000000]
+# (the end-to-end run gets E2E_TIMEOUT, the control-plane and memory tools
+# SHORT_TIMEOUT each), so the whole stays under 10 minutes once built.
 # The XDP measurements run in a network namespace the tool makes for itself
 # (unshare), which goes away with it: nothing is left behind.
 set -Eeuo pipefail
@@ -22,8 +23,10 @@ case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 BENCH_PACKETS=${BENCH_PACKETS:-1000000}
 BENCH_RUNS=${BENCH_RUNS:-5}
 BENCH_OUT=${BENCH_OUT:-$ROOT/BENCHMARKS.md}
-BENCH_TIMEOUT=${BENCH_TIMEOUT:-360}
+BENCH_TIMEOUT=${BENCH_TIMEOUT:-300}
 SHORT_TIMEOUT=60
+E2E_TIMEOUT=120
+E2E_PACKETS=${E2E_PACKETS:-50000000}
 BEGIN='<!-- bench:begin -->'
 END='<!-- bench:end -->'
 
@@ -33,8 +36,9 @@ die() {
 }
 
 [ "$(id -u)" -eq 0 ] || die "run as root (BPF_PROG_TEST_RUN, network namespaces)"
-for t in xdp_cost maglev_cost map_memory; do
-	[ -x "$BUILD/bench/$t" ] || die "missing $BUILD/bench/$t (make bench builds it)"
+for t in bench/xdp_cost bench/maglev_cost bench/map_memory bench/livegen \
+	tests/e2e/xlb-smoke xlb-decap; do
+	[ -x "$BUILD/$t" ] || die "missing $BUILD/$t (make bench builds it)"
 done
 
 tmp=$(mktemp -d /tmp/xlb-bench.XXXXXX)
@@ -70,6 +74,17 @@ start=$(date +%s)
 	echo "CPU time of the building thread (CLOCK_THREAD_CPUTIME_ID), median of 21."
 	echo
 	timeout "$SHORT_TIMEOUT" "$BUILD/bench/maglev_cost" || echo "(maglev_cost failed: exit $?)"
+	echo
+	echo "### End to end through veth"
+	echo
+	echo "bench/e2e.sh: a live-frames generator (bench/livegen) on CPU 0 sends" \
+		"$E2E_PACKETS TCP SYNs over 50,000 flows into the lb's veth, whose NAPI runs" \
+		"threaded on CPU 1; arrivals counted by an XDP counter on the backends' ingress" \
+		"(on the lb's own interface for the drop ceiling). Rates are arrivals over the" \
+		"generator's time."
+	echo
+	BUILD=$BUILD E2E_PACKETS=$E2E_PACKETS timeout "$E2E_TIMEOUT" "$ROOT/bench/e2e.sh" ||
+		echo "(e2e.sh failed: exit $?)"
 	echo
 	echo "### Memory of the maps"
 	echo
