@@ -3,18 +3,21 @@
 # xlb, against plain kernel forwarding and an XDP drop ceiling on the lb's
 # interface, in one run. Prints a Markdown table.
 #
-#   BUILD=build [E2E_PACKETS=N] [E2E_FLOWS=N] [E2E_DEBUG=1] bench/e2e.sh
+#   BUILD=build [E2E_PACKETS=N] [E2E_PACKETS_1CPU=N] [E2E_FLOWS=N] [E2E_DEBUG=1] \
+#       bench/e2e.sh
 #
 # The lab (scripts/lab.sh, namespaces xlbt-e2e<pid>-*, two backends with the
 # decap program) is removed on exit, whatever happens. The generator
-# (bench/livegen, BPF_PROG_TEST_RUN live frames) sends E2E_PACKETS TCP SYNs
-# over E2E_FLOWS flows from the client into the lb's lb-c, pinned to CPU 0;
-# lb-c runs threaded NAPI (so GRO on) pinned to CPU 1. Arrivals are counted
+# (bench/livegen, BPF_PROG_TEST_RUN live frames) sends TCP SYNs over
+# E2E_FLOWS flows from the client into the lb's lb-c, pinned to CPU 0; each
+# case runs twice: "one CPU", lb-c's NAPI in the generator's softirq
+# (E2E_PACKETS_1CPU packets), and "two CPUs", lb-c's NAPI threaded (so GRO
+# on) and pinned to CPU 1 (E2E_PACKETS packets). Arrivals are counted
 # at the same point for xlb and kernel forwarding: an XDP program on each
 # backend's ingress that counts and drops (in place of the decap program, so
 # that the backends' own stacks, sharing the two CPUs, are not what is
 # measured); for the drop ceiling, on the lb's lb-c itself. E2E_DEBUG=1
-# prints xlb's counters and the veths' after the xlb case.
+# prints xlb's counters and lb-c's after the xlb cases.
 set -Eeuo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,6 +25,7 @@ BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 export BUILD XLB_DECAP=$BUILD/xlb-decap
 E2E_PACKETS=${E2E_PACKETS:-50000000}
+E2E_PACKETS_1CPU=${E2E_PACKETS_1CPU:-2000000}
 E2E_FLOWS=${E2E_FLOWS:-50000}
 LIVEGEN=$BUILD/bench/livegen
 SMOKE=$BUILD/tests/e2e/xlb-smoke
@@ -70,7 +74,7 @@ send() {
 	local mac
 	mac=$(in_ns "$P-lb" ip -o link show lb-c | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
 	in_ns "$P-client" taskset -c "$GEN_CPU" "$LIVEGEN" send c-lb "$mac" "$CLIENT" "$VIP" \
-		"$PORT" "$E2E_PACKETS" "$E2E_FLOWS" | awk '{print $2, $3}'
+		"$PORT" "$pkts" "$E2E_FLOWS" | awk '{print $2, $3}'
 }
 
 # sinks_start NS:DEV:MODE...: a counting XDP program (MODE drop or pass) on
@@ -130,50 +134,62 @@ for i in 1 2; do
 	in_ns "$P-be$i" "$XLB_DECAP" detach be-lb --name "$P-be$i" >/dev/null
 done
 BACKENDS="$P-be1:be-lb:drop $P-be2:be-lb:drop"
-# The lb's receive side on the other CPU than the generator (DESIGN §7):
-# threaded NAPI, which a veth has only with GRO on (kept on for every case).
+# GRO on lb-c for every case: a veth offers threaded NAPI only with it.
 in_ns "$P-lb" ethtool -K lb-c gro on >/dev/null
-ip netns exec "$P-lb" sh -c 'echo 1 > /sys/class/net/lb-c/threaded'
-napi=$(ps -eo pid,comm | awk '$2 ~ /^napi\/lb-c/ {print $1}')
-[ -n "$napi" ] || die "no NAPI thread for lb-c"
-for pid in $napi; do taskset -pc "$NAPI_CPU" "$pid" >/dev/null; done
+# The kernel-forwarding cases route the VIP to backend 1 (xlb's cases do
+# not look at routes to the VIP).
+in_ns "$P-lb" ip route add "$VIP/32" via "$BE1"
+
+# cases MODE PACKETS: the ceiling, xlb and kernel forwarding.
+cases() {
+	local mode=$1 ceiling
+	pkts=$2
+
+	# The ceiling: an XDP program on lb-c that counts and drops everything.
+	sinks_start "$P-lb:lb-c:drop"
+	read -r pk secs < <(send)
+	sleep "$SETTLE"
+	sinks_stop
+	ceiling=$(awk -v a="$got" -v s="$secs" 'BEGIN {print a / s}')
+	row "$mode: XDP drop (ceiling)" "$pk" "$secs" "$got" 0
+
+	# xlb: ipip to both backends.
+	# shellcheck disable=SC2086
+	sinks_start $BACKENDS
+	in_ns "$P-lb" "$SMOKE" attach lb-c "$P-lb" --mode native --src "$LB_SRC" --vip "$VIP" \
+		--backend "$BE1" --backend "$BE2" --port "$PORT" >/dev/null 2>&1
+	in_ns "$P-lb" ping -c1 -W1 "$BE1" >/dev/null 2>&1 || true
+	in_ns "$P-lb" ping -c1 -W1 "$BE2" >/dev/null 2>&1 || true
+	read -r pk secs < <(send)
+	sleep "$SETTLE"
+	sinks_stop
+	row "$mode: xlb (ipip, 2 backends)" "$pk" "$secs" "$got" "$ceiling"
+	if [ -n "${E2E_DEBUG:-}" ]; then
+		in_ns "$P-lb" "$SMOKE" stats "$P-lb" | grep -v " 0 0$" >&2 || true
+		in_ns "$P-lb" ethtool -S lb-c | grep -v ": 0$" >&2 || true
+	fi
+	in_ns "$P-lb" "$SMOKE" detach lb-c "$P-lb" >/dev/null
+
+	# Kernel forwarding: an XDP_PASS program on lb-c, so the veth takes
+	# the generator's frames as it does for xlb.
+	# shellcheck disable=SC2086
+	sinks_start $BACKENDS "$P-lb:lb-c:pass"
+	read -r pk secs < <(send)
+	sleep "$SETTLE"
+	sinks_stop
+	row "$mode: kernel forwarding (route to 1 backend)" "$pk" "$secs" "$got" "$ceiling"
+}
 
 echo "| lb-c runs | generator Mpps | arrived | arrived Mpps | of the ceiling |"
 echo "|---|---:|---:|---:|---:|"
 
-# The ceiling: an XDP program on lb-c that counts and drops everything.
-sinks_start "$P-lb:lb-c:drop"
-read -r pk secs < <(send)
-sleep "$SETTLE"
-sinks_stop
-ceiling=$(awk -v a="$got" -v s="$secs" 'BEGIN {print a / s}')
-row "XDP drop (ceiling)" "$pk" "$secs" "$got" 0
+# One CPU: the lb's NAPI runs in the generator's softirq on CPU 0, so each
+# frame is taken as it is sent: what the two together cost per packet.
+cases "one CPU" "$E2E_PACKETS_1CPU"
 
-# xlb: ipip to both backends.
-# shellcheck disable=SC2086
-sinks_start $BACKENDS
-in_ns "$P-lb" "$SMOKE" attach lb-c "$P-lb" --mode native --src "$LB_SRC" --vip "$VIP" \
-	--backend "$BE1" --backend "$BE2" --port "$PORT" >/dev/null 2>&1
-in_ns "$P-lb" ping -c1 -W1 "$BE1" >/dev/null 2>&1 || true
-in_ns "$P-lb" ping -c1 -W1 "$BE2" >/dev/null 2>&1 || true
-read -r pk secs < <(send)
-sleep "$SETTLE"
-sinks_stop
-row "xlb (ipip, 2 backends)" "$pk" "$secs" "$got" "$ceiling"
-if [ -n "${E2E_DEBUG:-}" ]; then
-	in_ns "$P-lb" "$SMOKE" stats "$P-lb" | grep -v " 0 0$" >&2 || true
-	in_ns "$P-lb" ethtool -S lb-be1 | grep -v ": 0$" >&2 || true
-	in_ns "$P-be1" ethtool -S be-lb | grep -v ": 0$" >&2 || true
-	in_ns "$P-lb" ethtool -S lb-c | grep -v ": 0$" >&2 || true
-fi
-in_ns "$P-lb" "$SMOKE" detach lb-c "$P-lb" >/dev/null
-
-# Kernel forwarding: the VIP routed to backend 1; an XDP_PASS program on
-# lb-c so the veth takes the generator's frames, as it does for xlb.
-in_ns "$P-lb" ip route add "$VIP/32" via "$BE1"
-# shellcheck disable=SC2086
-sinks_start $BACKENDS "$P-lb:lb-c:pass"
-read -r pk secs < <(send)
-sleep "$SETTLE"
-sinks_stop
-row "kernel forwarding (route to 1 backend)" "$pk" "$secs" "$got" "$ceiling"
+# Two CPUs (DESIGN §7): lb-c's NAPI threaded and pinned to CPU 1.
+ip netns exec "$P-lb" sh -c 'echo 1 > /sys/class/net/lb-c/threaded'
+napi=$(ps -eo pid,comm | awk '$2 ~ /^napi\/lb-c/ {print $1}')
+[ -n "$napi" ] || die "no NAPI thread for lb-c"
+for pid in $napi; do taskset -pc "$NAPI_CPU" "$pid" >/dev/null; done
+cases "two CPUs" "$E2E_PACKETS"

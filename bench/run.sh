@@ -77,10 +77,11 @@ start=$(date +%s)
 	echo
 	echo "### End to end through veth"
 	echo
-	echo "bench/e2e.sh: a live-frames generator (bench/livegen) on CPU 0 sends" \
-		"$E2E_PACKETS TCP SYNs over 50,000 flows into the lb's veth, whose NAPI runs" \
-		"threaded on CPU 1; arrivals counted by an XDP counter on the backends' ingress" \
-		"(on the lb's own interface for the drop ceiling). Rates are arrivals over the" \
+	echo "bench/e2e.sh: a live-frames generator (bench/livegen) on CPU 0 sends TCP SYNs" \
+		"over 50,000 flows into the lb's veth; \"one CPU\": the lb's NAPI runs in the" \
+		"generator's softirq (2M packets a case), \"two CPUs\": threaded, pinned to CPU 1" \
+		"($E2E_PACKETS packets a case). Arrivals counted by an XDP counter on the" \
+		"backends' ingress (on the lb's own interface for the drop ceiling), over the" \
 		"generator's time."
 	echo
 	BUILD=$BUILD E2E_PACKETS=$E2E_PACKETS timeout "$E2E_TIMEOUT" "$ROOT/bench/e2e.sh" ||
