@@ -1,7 +1,7 @@
 #!/bin/bash
 # End to end through veth: packets per second reaching the backends through
-# xlb, against plain kernel forwarding and an XDP drop ceiling on the lb's
-# interface, in one run. Prints a Markdown table.
+# xlb, against plain kernel forwarding, nftables DNAT and an XDP drop
+# ceiling on the lb's interface, in one run. Prints a Markdown table.
 #
 #   BUILD=build [E2E_PACKETS=N] [E2E_PACKETS_1CPU=N] [E2E_FLOWS=N] [E2E_DEBUG=1] \
 #       bench/e2e.sh
@@ -178,6 +178,52 @@ cases() {
 	sleep "$SETTLE"
 	sinks_stop
 	row "$mode: kernel forwarding (route to 1 backend)" "$pk" "$secs" "$got" "$ceiling"
+
+	# nftables DNAT: a jhash of the source over both backends, conntrack
+	# keeping each flow's choice; its drops reported beside its rate.
+	nat_on
+	# shellcheck disable=SC2086
+	sinks_start $BACKENDS "$P-lb:lb-c:pass"
+	drops=$(ct_drops)
+	read -r pk secs < <(send)
+	sleep "$SETTLE"
+	sinks_stop
+	drops=$(($(ct_drops) - drops))
+	row "$mode: nftables DNAT (jhash, 2 backends; conntrack drops $drops)" "$pk" "$secs" \
+		"$got" "$ceiling"
+	nat_off
+}
+
+nat_on() {
+	in_ns "$P-lb" nft -f - <<EOF
+table ip xlbnat {
+	chain pre {
+		type nat hook prerouting priority -100; policy accept;
+		ip daddr $VIP tcp dport $PORT dnat to jhash ip saddr . tcp sport mod 2 map { 0 : $BE1, 1 : $BE2 }
+	}
+}
+EOF
+}
+
+nat_off() {
+	in_ns "$P-lb" nft delete table ip xlbnat
+}
+
+# Conntrack's drops in the lb's namespace, summed over the CPUs (the
+# drop, early_drop and insert_failed columns of /proc/net/stat).
+ct_drops() {
+	local names v i t=0
+	{
+		read -ra names
+		while read -ra v; do
+			for i in "${!names[@]}"; do
+				case ${names[$i]} in
+				drop | early_drop | insert_failed) t=$((t + 16#${v[$i]})) ;;
+				esac
+			done
+		done
+	} < <(in_ns "$P-lb" cat /proc/net/stat/nf_conntrack)
+	echo "$t"
 }
 
 echo "| lb-c runs | generator Mpps | arrived | arrived Mpps | of the ceiling |"
