@@ -27,6 +27,8 @@ BPF_HDRS  := $(wildcard bpf/*.h) $(wildcard include/xlb/*.h)
 # bench/*.bpf.c: the benchmark's own BPF programs, into $(BUILD)/bench/.
 BENCH_BPF_SRCS  := $(wildcard bench/*.bpf.c)
 BENCH_BPF_SKELS := $(patsubst bench/%.bpf.c,$(BUILD)/bench/%.skel.h,$(BENCH_BPF_SRCS))
+# Kept, so the bench tools are not rebuilt by every make.
+.SECONDARY: $(BENCH_BPF_SKELS) $(BENCH_BPF_SKELS:.skel.h=.bpf.o)
 
 # user/: every file but the programs' mains is library code.
 PROG_MAINS := user/xlbd.c user/xlbctl.c user/xlb-decap.c
