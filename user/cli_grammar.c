@@ -260,6 +260,23 @@ static int opt_fail_open(struct cli_state *st, const char *arg)
 	return 0;
 }
 
+/* `announce on|off`: whether the VIP's address may be announced. */
+static int opt_announce(struct cli_state *st, const char *arg)
+{
+	static const char *const names[] = {"off", "on"};
+	unsigned int i;
+	int err;
+
+	if (has(st, XLB_A_ANNOUNCE))
+		return given_twice(st, "announce");
+	err = cli_choose(st, "on|off", arg, names, 2, &i);
+	if (err)
+		return err;
+	msg(st)->vip.announce = i;
+	xlb_ctl_msg__set(msg(st), XLB_A_ANNOUNCE);
+	return 0;
+}
+
 static int need_vip_key(struct cli_state *st)
 {
 	if (!has(st, XLB_A_VIP_ADDR))
@@ -282,8 +299,10 @@ static int end_vip_set(struct cli_state *st, const char *arg)
 	int err = need_vip_key(st);
 
 	(void)arg;
-	if (!err && !has(st, XLB_A_MODE) && !has(st, XLB_A_CHECK) && !has(st, XLB_A_FAIL_OPEN))
-		return cli_missing(st, "mode MODE, check ..., fail-open or fail-closed");
+	if (!err && !has(st, XLB_A_MODE) && !has(st, XLB_A_CHECK) && !has(st, XLB_A_FAIL_OPEN) &&
+	    !has(st, XLB_A_ANNOUNCE))
+		return cli_missing(
+			st, "mode MODE, check ..., fail-open, fail-closed or announce on|off");
 	return err;
 }
 
@@ -540,23 +559,26 @@ static const struct cli_token t_end[] = {END(NULL), LAST};
 #define PORT_OPT      KW("port", "PORT", opt_port, NULL, "0..65535, 0 = all ports")
 #define PROTO_OPT     KW("proto", "PROTO", opt_proto, NULL, "tcp or udp")
 #define MODE_OPT      KW("mode", "MODE", opt_mode, NULL, "ipip (default) or l2dsr")
+#define ANNOUNCE_OPT  KW("announce", "on|off", opt_announce, NULL, "off withdraws its route")
 #define VIP_ARG(next) ARG("ADDR", arg_vip, next, ADDR_HELP " or " VIP_HELP)
 
 static const struct cli_token t_vip_add_opts[] = {
+	PORT_OPT,     PROTO_OPT,
+	MODE_OPT,     FAIL_OPEN_OPT,
+	ANNOUNCE_OPT, CHECK_OPT("the check of backends without their own: " CHECK_HELP),
+	END(end_vip), LAST,
+};
+static const struct cli_token t_vip_del_opts[] = {PORT_OPT, PROTO_OPT, END(end_vip), LAST};
+static const struct cli_token t_vip_set_opts[] = {
 	PORT_OPT,
 	PROTO_OPT,
 	MODE_OPT,
 	FAIL_OPEN_OPT,
+	FAIL_CLOSED_OPT,
+	ANNOUNCE_OPT,
 	CHECK_OPT("the check of backends without their own: " CHECK_HELP),
-	END(end_vip),
+	END(end_vip_set),
 	LAST,
-};
-static const struct cli_token t_vip_del_opts[] = {PORT_OPT, PROTO_OPT, END(end_vip), LAST};
-static const struct cli_token t_vip_set_opts[] = {
-	PORT_OPT,	  PROTO_OPT,
-	MODE_OPT,	  FAIL_OPEN_OPT,
-	FAIL_CLOSED_OPT,  CHECK_OPT("the check of backends without their own: " CHECK_HELP),
-	END(end_vip_set), LAST,
 };
 static const struct cli_token t_vip_add[] = {VIP_ARG(t_vip_add_opts), LAST};
 static const struct cli_token t_vip_del[] = {VIP_ARG(t_vip_del_opts), LAST};
@@ -569,9 +591,9 @@ static const struct cli_token t_vip_show[] = {
 
 static const struct cli_token t_vip[] = {
 	KW("add", NULL, cmd_vip_add, t_vip_add,
-	   "add a VIP: ADDR port PORT proto PROTO [mode MODE]"),
+	   "add a VIP: ADDR port PORT proto PROTO [mode MODE] [announce on|off]"),
 	KW("del", NULL, cmd_vip_del, t_vip_del, "remove a VIP and its backends"),
-	KW("set", NULL, cmd_vip_set, t_vip_set, "change a VIP's mode, check, fail-open"),
+	KW("set", NULL, cmd_vip_set, t_vip_set, "change a VIP's mode, check, fail-open, announce"),
 	KW("show", NULL, cmd_vip_show, t_vip_show, "VIPs, backends, counters, rates"),
 	LAST,
 };

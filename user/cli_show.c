@@ -38,6 +38,17 @@ static const char *const health_names[XLB_HEALTH__MAX] = {
 	[XLB_HEALTH_UP] = "up",
 	[XLB_HEALTH_DOWN] = "down",
 };
+/* Text column and JSON value of XLB_A_ANNOUNCE_STATE. */
+static const char *const announce_words[XLB_ANNOUNCE__MAX] = {
+	[XLB_ANNOUNCE_DISABLED] = "-",		[XLB_ANNOUNCE_ANNOUNCED] = "announced",
+	[XLB_ANNOUNCE_WITHDRAWN] = "withdrawn", [XLB_ANNOUNCE_NOT_READY] = "not-ready",
+	[XLB_ANNOUNCE_FAILED] = "failed",
+};
+static const char *const announce_names[XLB_ANNOUNCE__MAX] = {
+	[XLB_ANNOUNCE_DISABLED] = "disabled",	[XLB_ANNOUNCE_ANNOUNCED] = "announced",
+	[XLB_ANNOUNCE_WITHDRAWN] = "withdrawn", [XLB_ANNOUNCE_NOT_READY] = "not_ready",
+	[XLB_ANNOUNCE_FAILED] = "failed",
+};
 static const char *const source_names[XLB_FLOW_SOURCE__MAX] = {
 	[XLB_FLOW_FROM_TABLE] = "flow_table",
 	[XLB_FLOW_FROM_RING] = "ring",
@@ -314,8 +325,8 @@ void xlb_show__vips(const struct xlb_msg_vec *vips, const struct xlb_msg_vec *ba
 {
 	size_t i, j;
 
-	print_text("%-4s %-36s %-6s %-12s %-10s %s\n", "Prot", "VIP", "Mode", "Packets", "Pkt/s",
-		   "Bytes/s");
+	print_text("%-4s %-36s %-6s %-10s %-12s %-10s %s\n", "Prot", "VIP", "Mode", "Announce",
+		   "Packets", "Pkt/s", "Bytes/s");
 	print_backend_header();
 	open_json_array(NULL);
 	for (i = 0; i < vips->n; i++) {
@@ -328,6 +339,10 @@ void xlb_show__vips(const struct xlb_msg_vec *vips, const struct xlb_msg_vec *ba
 			   xlb_endpoint__str(&v->vip.key.addr, v->vip.key.family, v->vip.key.port,
 					     ep, sizeof(ep)));
 		print_string(PRINT_ANY, "mode", " %-6s", NAME(mode_names, v->vip.mode));
+		print_bool(PRINT_JSON, "announce", NULL, v->vip.announce);
+		print_string(PRINT_FP, NULL, " %-10s", NAME(announce_words, v->vip.announce_state));
+		print_string(PRINT_JSON, "announce_state", NULL,
+			     NAME(announce_names, v->vip.announce_state));
 		print_u64(PRINT_JSON, "id", NULL, v->vip.id);
 		print_u64(PRINT_ANY, "packets", " %-12llu", v->cnt.packets);
 		print_u64(PRINT_JSON, "bytes", NULL, v->cnt.bytes);
@@ -550,6 +565,9 @@ void xlb_show__config(const struct xlb_ctl_msg *c)
 			     c->cfg.xdp_mode == XLB_XDP_SKB ? "skb" : "native");
 	if (xlb_ctl_msg__has(c, XLB_A_ATTACHED))
 		print_bool(PRINT_ANY, "attached", "attached %s\n", c->cfg.attached);
+	if (xlb_ctl_msg__has(c, XLB_A_ANNOUNCE_TABLE))
+		print_u64(PRINT_ANY, "announce_table", "announce table %llu\n",
+			  c->cfg.announce_table);
 	close_json_object();
 }
 
@@ -594,6 +612,8 @@ void xlb_show__save(FILE *out, const struct xlb_ctl_msg *cfg, const struct xlb_m
 		fprintf(out, "vip add %s mode %s", vip, NAME(mode_names, v->vip.mode));
 		if (v->vip.fail_open)
 			fprintf(out, " fail-open");
+		if (xlb_ctl_msg__has(v, XLB_A_ANNOUNCE) && !v->vip.announce)
+			fprintf(out, " announce off");
 		save_check(out, v);
 		fprintf(out, "\n");
 		for (j = 0; j < backends->n; j++) {

@@ -28,7 +28,7 @@ _Static_assert(XLB_A__MAX <= 64, "attribute masks are one u64");
 	 BIT(XLB_A_FLOW_DST) | BIT(XLB_A_FLOW_DPORT))
 #define SOURCES                                                                                    \
 	(BIT(XLB_A_SRC4_ADDR) | BIT(XLB_A_SRC4_PLEN) | BIT(XLB_A_SRC6_ADDR) | BIT(XLB_A_SRC6_PLEN))
-#define VIP_OPTS (BIT(XLB_A_MODE) | BIT(XLB_A_CHECK) | BIT(XLB_A_FAIL_OPEN))
+#define VIP_OPTS (BIT(XLB_A_MODE) | BIT(XLB_A_CHECK) | BIT(XLB_A_FAIL_OPEN) | BIT(XLB_A_ANNOUNCE))
 #define STAT_MSG (BIT(XLB_A_STAT_ID) | BIT(XLB_A_STAT_NAME) | BIT(XLB_A_COUNTERS))
 #define PREFIX	 (BIT(XLB_A_PREFIX_FAMILY) | BIT(XLB_A_PREFIX_ADDR) | BIT(XLB_A_PREFIX_LEN))
 #define RL_RATES (BIT(XLB_A_RL_PPS) | BIT(XLB_A_RL_FLOWS))
@@ -131,6 +131,11 @@ static const struct attr_pol attr_pols[XLB_A__MAX] = {
 				   UINT64_MAX},
 	[XLB_A_FLOW_BUDGET] = {"flow_budget", K_U32, C_RANGE, F(cfg.flow_budget), 0,
 			       XLB_RL_RATE_MAX},
+	[XLB_A_ANNOUNCE] = {"announce", K_U8, C_RANGE, F(vip.announce), 0, 1},
+	[XLB_A_ANNOUNCE_STATE] = {"announce_state", K_U8, C_RANGE, F(vip.announce_state), 0,
+				  XLB_ANNOUNCE__MAX - 1},
+	[XLB_A_ANNOUNCE_TABLE] = {"announce_table", K_U32, C_RANGE, F(cfg.announce_table), 1,
+				  UINT32_MAX},
 };
 
 static const struct attr_pol cnt_pols[XLB_CNT__MAX] = {
@@ -263,7 +268,8 @@ static const struct cmd_rule cmd_rules[XLB_CMD__MAX - XLB_CMD_VIP_ADD] = {
 	CMD(XLB_CMD_VIP_SET) = {"vip_set", false, true, VIP_KEY | VIP_OPTS, VIP_KEY, VIP_OPTS, 0,
 				0},
 	CMD(XLB_CMD_VIP_GET) = {"vip_get", true, false, VIP_KEY, 0, 0,
-				VIP_KEY | VIP_OPTS | BIT(XLB_A_VIP_ID) | BIT(XLB_A_COUNTERS),
+				VIP_KEY | VIP_OPTS | BIT(XLB_A_VIP_ID) | BIT(XLB_A_COUNTERS) |
+					BIT(XLB_A_ANNOUNCE_STATE),
 				VIP_KEY | BIT(XLB_A_MODE) | BIT(XLB_A_VIP_ID)},
 	CMD(XLB_CMD_BACKEND_ADD) = {"backend_add", false, true,
 				    BE_KEY | BIT(XLB_A_BACKEND_PORT) | BIT(XLB_A_WEIGHT) |
@@ -305,7 +311,7 @@ static const struct cmd_rule cmd_rules[XLB_CMD__MAX - XLB_CMD_VIP_ADD] = {
 	CMD(XLB_CMD_CONFIG_GET) = {"config_get", false, false, 0, 0, 0,
 				   BIT(XLB_A_MTU) | SOURCES | BIT(XLB_A_IFNAME) |
 					   BIT(XLB_A_XDP_MODE) | BIT(XLB_A_ATTACHED) |
-					   BIT(XLB_A_FLOW_BUDGET),
+					   BIT(XLB_A_FLOW_BUDGET) | BIT(XLB_A_ANNOUNCE_TABLE),
 				   BIT(XLB_A_MTU)},
 	CMD(XLB_CMD_ATTACH) = {"attach", false, false, BIT(XLB_A_IFNAME) | BIT(XLB_A_XDP_MODE), 0,
 			       0, 0, 0},

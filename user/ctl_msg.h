@@ -11,6 +11,7 @@
  *     .hst (XLB_A_HEALTH_STATS), vip.fail_open.
  *   - source ACL and rate limits: .prefix, .rl, cfg.flow_budget, and the
  *     guard drop counters in cnt.
+ *   - scale-out: vip.announce, vip.announce_state, cfg.announce_table.
  */
 #ifndef XLB_CTL_MSG_H
 #define XLB_CTL_MSG_H
@@ -60,9 +61,11 @@ struct xlb_ctl_counters {
 
 struct xlb_ctl_vip {
 	struct xlb_ctl_vip_key key;
-	__u8 mode;	/* XLB_A_MODE */
-	__u8 fail_open; /* XLB_A_FAIL_OPEN */
-	__u32 id;	/* XLB_A_VIP_ID */
+	__u8 mode;	     /* XLB_A_MODE */
+	__u8 fail_open;	     /* XLB_A_FAIL_OPEN */
+	__u8 announce;	     /* XLB_A_ANNOUNCE */
+	__u8 announce_state; /* XLB_A_ANNOUNCE_STATE */
+	__u32 id;	     /* XLB_A_VIP_ID */
 };
 
 struct xlb_ctl_backend {
@@ -129,6 +132,7 @@ struct xlb_ctl_config {
 	__u8 attached;		  /* XLB_A_ATTACHED */
 	char ifname[IF_NAMESIZE]; /* XLB_A_IFNAME */
 	__u32 flow_budget;	  /* XLB_A_FLOW_BUDGET */
+	__u32 announce_table;	  /* XLB_A_ANNOUNCE_TABLE */
 };
 
 /* A source prefix: an ACL entry, or a rate-limited source. */

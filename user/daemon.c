@@ -34,6 +34,7 @@
 #define XLBD_LOCK_SUFFIX   ".lock"
 #define XLBD_TICK_NS	   1000000000ULL /* housekeeping: rates every tick */
 #define XLBD_NEXTHOP_TICKS 30		 /* next hops re-ensured every this many ticks */
+#define XLBD_ROUTE_TICKS   10		 /* announced routes re-checked every this many ticks */
 
 static const char *mode_name(enum xlb_attach_mode mode)
 {
@@ -114,6 +115,9 @@ int xlbd__init(struct xlbd *d, const struct xlbd_opts *o)
 	d->rates = calloc(1, sizeof(*d->rates));
 	if (!d->rates)
 		return -ENOMEM;
+	err = announce__init(&d->announce, o->announce_table);
+	if (err)
+		return err;
 	err = xlb_loop__init(&d->loop);
 	if (err)
 		return err;
@@ -197,6 +201,16 @@ static int sync_all(struct xlbd *d)
 	return err;
 }
 
+/* The announced routes follow the model: a route that cannot be changed
+ * is logged where it fails and retried at the next housekeeping. */
+static void announce_sync(struct xlbd *d)
+{
+	int err = announce__sync(&d->announce, &d->state, d->attached);
+
+	if (err)
+		pr_debug("%s: announcements incomplete (%s): retried\n", d->name, strerror(-err));
+}
+
 static void housekeeping(struct xlbd *d, bool nexthops)
 {
 	unsigned int failed;
@@ -268,6 +282,8 @@ static void on_signal(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
 		}
 		pr_info("%s: stopping; the program stays attached and keeps forwarding\n",
 			strsignal(sig));
+		if (d->opt.withdraw_on_stop && announce__withdraw_all(&d->announce))
+			pr_warn("%s: announced routes not all withdrawn\n", d->name);
 		xlb_loop__stop(loop);
 	}
 }
@@ -283,6 +299,8 @@ static void on_timer(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
 		return;
 	d->ticks += n;
 	housekeeping(d, d->ticks % XLBD_NEXTHOP_TICKS < n);
+	if (d->ticks % XLBD_ROUTE_TICKS < n)
+		announce_sync(d);
 }
 
 static int set_health(void *arg, __u32 backend_id, enum xlb_health health)
@@ -404,6 +422,9 @@ int xlbd__start(struct xlbd *d)
 	err = choose_model(d, pinned, &conf);
 	if (!err)
 		err = sync_all(d);
+	/* after the maps, so a VIP is announced only once it forwards */
+	if (!err)
+		announce_sync(d);
 	if (!err)
 		err = open_loop(d);
 	if (!err) {
@@ -437,6 +458,7 @@ void xlbd__fini(struct xlbd *d)
 	xlb_bpf__destroy(d->skel);
 	d->skel = NULL;
 	state__fini(&d->state);
+	announce__fini(&d->announce);
 	free(d->rates);
 	d->rates = NULL;
 	if (d->lock_fd >= 0)
@@ -468,6 +490,7 @@ int xlbd__commit(struct xlbd *d, struct xlb_state *next, struct xlb_ctl_err *e)
 		/* checks follow the backends; one that cannot start is logged */
 		if (d->hs && health_sync__update(d->hs, &d->state))
 			pr_debug("%s: some health checks did not start\n", d->name);
+		announce_sync(d);
 		return 0;
 	}
 	pr_warn("%s: %s: %s; undoing\n", d->name, em.text, strerror(-err));
@@ -554,6 +577,7 @@ int xlbd__attach(struct xlbd *d, enum xlb_attach_mode mode, struct xlb_ctl_err *
 	if (err)
 		return xlb_ctl_err__set(e, err, "attached, but the maps are incomplete: %s",
 					strerror(-err));
+	announce_sync(d);
 	return 0;
 }
 
@@ -581,6 +605,8 @@ int xlbd__detach(struct xlbd *d, struct xlb_ctl_err *e)
 		return xlb_ctl_err__set(e, err, "detach from %s: %s", d->opt.dev, strerror(-err));
 	d->attached = false;
 	pr_info("%s: detached from %s; pins and state removed\n", d->name, d->opt.dev);
+	/* nothing forwards the VIPs here any more */
+	announce_sync(d);
 	return 0;
 }
 
@@ -603,6 +629,9 @@ int xlbd__detach_offline(const struct xlbd_opts *o)
 	err = detach_all(link.ifindex, d.name, d.state_path);
 	if (!err)
 		pr_info("%s: detached from %s; pins and state removed\n", d.name, o->dev);
+	/* with --announce-table, the routes of the program just removed */
+	if (!err)
+		err = announce__withdraw_all(&d.announce);
 cleanup:
 	xlbd__fini(&d);
 	return err;

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "announce.h"
 #include "control.h"
 #include "loader.h"
 #include "loop.h"
@@ -35,6 +36,9 @@ struct xlbd_opts {
 	struct sockaddr_storage http_addr;
 	socklen_t http_len;
 	bool http_explicit; /* given with --http: failing to listen stops the start */
+	/* VIP routes for BGP (docs/scale-out.md) */
+	__u32 announce_table;  /* 0: VIPs are not announced */
+	bool withdraw_on_stop; /* a clean stop withdraws the announced routes */
 };
 
 struct health_sync;
@@ -61,6 +65,7 @@ struct xlbd {
 	struct xlb_rates *rates;
 	struct health_sync *hs;
 	struct xlb_http *http;
+	struct xlb_announce announce;
 };
 
 /* Names, paths and the instance lock (one xlbd per NAME): -EBUSY if another
@@ -71,7 +76,8 @@ int xlbd__init(struct xlbd *d, const struct xlbd_opts *o);
 int xlbd__start(struct xlbd *d);
 /* The loop, until SIGTERM or SIGINT. */
 int xlbd__run(struct xlbd *d);
-/* Closes everything; the program, its pins and the routes stay. */
+/* Closes everything; the program, its pins and the routes stay (the
+ * announced ones too unless --withdraw-on-stop). */
 void xlbd__fini(struct xlbd *d);
 
 /* Makes next the running model (consumed on success, left to the caller on

@@ -71,9 +71,13 @@ static int put_vip(struct xlbd *d, struct ctl_reply *r, const struct state_vip *
 	m.vip.mode = v->mode;
 	m.vip.id = v->id;
 	m.vip.fail_open = v->fail_open;
+	m.vip.announce = !v->announce_off;
+	m.vip.announce_state = (__u8)announce__vip_state(&d->announce, v, d->attached);
 	xlb_ctl_msg__set(&m, XLB_A_MODE);
 	xlb_ctl_msg__set(&m, XLB_A_VIP_ID);
 	xlb_ctl_msg__set(&m, XLB_A_FAIL_OPEN);
+	xlb_ctl_msg__set(&m, XLB_A_ANNOUNCE);
+	xlb_ctl_msg__set(&m, XLB_A_ANNOUNCE_STATE);
 	if (v->check) {
 		m.check = v->check->spec;
 		xlb_ctl_msg__set(&m, XLB_A_CHECK);
@@ -379,6 +383,10 @@ static int config_get(struct xlbd *d, struct ctl_reply *r)
 	xlb_ctl_msg__set(&m, XLB_A_IFNAME);
 	xlb_ctl_msg__set(&m, XLB_A_XDP_MODE);
 	xlb_ctl_msg__set(&m, XLB_A_ATTACHED);
+	if (d->announce.table) {
+		m.cfg.announce_table = d->announce.table;
+		xlb_ctl_msg__set(&m, XLB_A_ANNOUNCE_TABLE);
+	}
 	return ctl_reply__put(r, &m);
 }
 

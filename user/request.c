@@ -74,6 +74,8 @@ static int vip_opts(struct xlb_state *s, const struct xlb_vip_key *key, const st
 		err = state__vip_set_fail_open(s, key, m->vip.fail_open, em);
 	if (!err && xlb_ctl_msg__has(m, XLB_A_CHECK))
 		err = state__vip_set_check(s, key, &m->check, em);
+	if (!err && xlb_ctl_msg__has(m, XLB_A_ANNOUNCE))
+		err = state__vip_set_announce(s, key, m->vip.announce, em);
 	return err;
 }
 

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -19,6 +20,7 @@
 #include <sys/time.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
+#include <linux/netlink.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 
@@ -36,6 +38,7 @@
 #define IPV6_BYTES	    16
 #define VLAN_KIND	    "vlan"
 #define FORWARDING_ON	    "1"
+#define RT_TABLE_MAX_U8	    256 /* tables below fit rtm_table */
 
 static const char *const forwarding_paths[] = {
 	"/proc/sys/net/ipv4/conf/all/forwarding",
@@ -135,9 +138,11 @@ static int parse_nested(const struct nlattr *nest, const struct attr_policy *pol
 
 /* Sends req on a new socket and feeds every reply to cb until an ACK, the end
  * of a dump, or an error. Kernel errors are returned (-errno), not logged:
- * the caller knows which ones are expected. */
-static int rtnl_talk(struct nlmsghdr *req, mnl_cb_t cb, void *data)
+ * the caller knows which ones are expected. With strict, the kernel checks
+ * the request's header strictly and filters a dump by it (table, protocol). */
+static int rtnl_talk_opt(struct nlmsghdr *req, mnl_cb_t cb, void *data, bool strict)
 {
+	const int on = 1;
 	struct timeval tv = {.tv_sec = RTNL_RECV_TIMEOUT_S};
 	struct mnl_socket *nl;
 	char buf[RTNL_BUF_SIZE];
@@ -159,6 +164,12 @@ static int rtnl_talk(struct nlmsghdr *req, mnl_cb_t cb, void *data)
 	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
 		err = -errno;
 		pr_warn("rtnl: SO_RCVTIMEO: %s\n", strerror(-err));
+		goto cleanup;
+	}
+	if (strict && setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &on,
+				 sizeof(on)) < 0) {
+		err = -errno;
+		pr_warn("rtnl: NETLINK_GET_STRICT_CHK: %s\n", strerror(-err));
 		goto cleanup;
 	}
 	portid = mnl_socket_get_portid(nl);
@@ -189,6 +200,11 @@ static int rtnl_talk(struct nlmsghdr *req, mnl_cb_t cb, void *data)
 cleanup:
 	mnl_socket_close(nl);
 	return err;
+}
+
+static int rtnl_talk(struct nlmsghdr *req, mnl_cb_t cb, void *data)
+{
+	return rtnl_talk_opt(req, cb, data, false);
 }
 
 static struct nlmsghdr *put_request(char *buf, int type, int flags)
@@ -571,6 +587,167 @@ int rtnl__link_by_name(const char *name, struct rtnl_link *out)
 	if (err)
 		pr_warn("rtnl: link %s: %s\n", name, strerror(-err));
 	return err;
+}
+
+/* --- announced routes --- */
+
+/* Fills the header shared by adding, removing and dumping xlb's routes.
+ * Tables past 255 exist only as RTA_TABLE; it is always sent. */
+static struct nlmsghdr *put_route(char *buf, int type, int flags, const struct rtnl_af *af,
+				  __u32 table, __u8 proto)
+{
+	struct nlmsghdr *nlh = put_request(buf, type, flags);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+
+	rtm->rtm_family = af->af;
+	rtm->rtm_table = table < RT_TABLE_MAX_U8 ? table : RT_TABLE_UNSPEC;
+	rtm->rtm_protocol = proto;
+	return nlh;
+}
+
+static struct nlmsghdr *put_host_route(char *buf, int type, int flags, const struct rtnl_af *af,
+				       const struct rtnl_route *r, __u32 table, __u8 proto)
+{
+	struct nlmsghdr *nlh = put_route(buf, type, flags, af, table, proto);
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+
+	rtm->rtm_dst_len = af->bits;
+	mnl_attr_put(nlh, RTA_DST, af->bytes, &r->dst);
+	mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	return nlh;
+}
+
+int rtnl__route_add(const struct rtnl_route *r, __u32 table, __u8 proto)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], str[INET6_ADDRSTRLEN];
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	struct rtnl_af af;
+	int err;
+
+	err = rtnl_af(r->family, &af);
+	if (err)
+		return err;
+	/* A blackhole: no device, no next hop, nothing for the kernel to
+	 * forward by even if the table were consulted; BIRD and FRR import
+	 * it like any other route. */
+	nlh = put_host_route(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, &af, r,
+			     table, proto);
+	rtm = mnl_nlmsg_get_payload(nlh);
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_BLACKHOLE;
+	err = rtnl_talk(nlh, NULL, NULL);
+	if (err)
+		pr_warn("rtnl: add route %s/%u table %u: %s\n",
+			addr_str(&af, &r->dst, str, sizeof(str)), af.bits, table, strerror(-err));
+	return err;
+}
+
+int rtnl__route_del(const struct rtnl_route *r, __u32 table, __u8 proto)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], str[INET6_ADDRSTRLEN];
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	struct rtnl_af af;
+	int err;
+
+	err = rtnl_af(r->family, &af);
+	if (err)
+		return err;
+	/* Scope "nowhere" and type unspec match any route to dst; the
+	 * protocol makes the kernel skip everybody else's. */
+	nlh = put_host_route(buf, RTM_DELROUTE, NLM_F_ACK, &af, r, table, proto);
+	rtm = mnl_nlmsg_get_payload(nlh);
+	rtm->rtm_scope = RT_SCOPE_NOWHERE;
+	err = rtnl_talk(nlh, NULL, NULL);
+	if (err && err != -ESRCH)
+		pr_warn("rtnl: delete route %s/%u table %u: %s\n",
+			addr_str(&af, &r->dst, str, sizeof(str)), af.bits, table, strerror(-err));
+	return err;
+}
+
+struct route_dump {
+	struct rtnl_af af;
+	__u32 table;
+	__u8 proto;
+	struct rtnl_route *out;
+	size_t max;
+	size_t n;
+	size_t seen;
+};
+
+static int route_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct route_dump *d = data;
+	const struct nlattr *tb[RTA_MAX + 1] = {0};
+	const struct attr_policy policy[RTA_MAX + 1] = {
+		[RTA_DST] = {MNL_TYPE_BINARY, d->af.bytes},
+		[RTA_TABLE] = {MNL_TYPE_U32, 0},
+	};
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct rtnl_route r = {0};
+	__u32 table;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return MNL_CB_OK;
+	if (parse_attrs(nlh, sizeof(*rtm), policy, RTA_MAX, tb) < 0) {
+		errno = EINVAL;
+		return MNL_CB_ERROR;
+	}
+	/* The kernel filters by table and protocol under strict checking;
+	 * checked again here, so that a kernel that does not filter is no
+	 * danger to other people's routes. */
+	table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+	if (rtm->rtm_family != d->af.af || table != d->table || rtm->rtm_protocol != d->proto ||
+	    rtm->rtm_dst_len != d->af.bits || !tb[RTA_DST])
+		return MNL_CB_OK;
+	r.family = d->af.af == AF_INET ? XLB_AF_INET : XLB_AF_INET6;
+	memcpy(&r.dst, mnl_attr_get_payload(tb[RTA_DST]), d->af.bytes);
+	if (d->n < d->max)
+		d->out[d->n++] = r;
+	d->seen++;
+	return MNL_CB_OK;
+}
+
+static int route_dump_family(int family, struct route_dump *d)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	size_t n = d->n, seen = d->seen;
+	int err, i;
+
+	err = rtnl_af(family, &d->af);
+	if (err)
+		return err;
+	err = -EINTR; /* a dump interrupted by a change is retried */
+	for (i = 0; i < RTNL_DUMP_TRIES && err == -EINTR; i++) {
+		d->n = n;
+		d->seen = seen;
+		nlh = put_route(buf, RTM_GETROUTE, NLM_F_DUMP, &d->af, d->table, d->proto);
+		mnl_attr_put_u32(nlh, RTA_TABLE, d->table);
+		err = rtnl_talk_opt(nlh, route_dump_cb, d, true);
+	}
+	return err;
+}
+
+int rtnl__route_dump(__u32 table, __u8 proto, struct rtnl_route *out, size_t max, size_t *n)
+{
+	struct route_dump d = {.table = table, .proto = proto, .out = out, .max = max};
+	int err;
+
+	err = route_dump_family(XLB_AF_INET, &d);
+	if (!err)
+		err = route_dump_family(XLB_AF_INET6, &d);
+	*n = d.n;
+	if (err) {
+		pr_warn("rtnl: route dump of table %u: %s\n", table, strerror(-err));
+		return err;
+	}
+	if (d.seen > max) {
+		pr_warn("rtnl: %zu routes in table %u, room for %zu\n", d.seen, table, max);
+		return -ENOSPC;
+	}
+	return 0;
 }
 
 /* --- sysctls --- */

@@ -42,6 +42,22 @@ int rtnl__link_by_name(const char *name, struct rtnl_link *out);
 struct nlmsghdr;
 int rtnl__link_parse(const struct nlmsghdr *nlh, struct rtnl_link *out);
 
+/* A host route of one protocol in one table: what xlb announces. */
+struct rtnl_route {
+	__u8 family; /* enum xlb_family */
+	struct xlb_addr dst;
+};
+
+/* Adds a blackhole host route (/32 or /128) to dst in table with protocol
+ * proto; -EEXIST if the table has a route to dst already (anyone's). */
+int rtnl__route_add(const struct rtnl_route *r, __u32 table, __u8 proto);
+/* Removes the host route to dst of protocol proto from table; a route of
+ * another protocol is never touched. -ESRCH if there is none. */
+int rtnl__route_del(const struct rtnl_route *r, __u32 table, __u8 proto);
+/* The host routes of protocol proto in table, both families, into
+ * out[max]; sets *n. -ENOSPC (with *n = max) if there are more. */
+int rtnl__route_dump(__u32 table, __u8 proto, struct rtnl_route *out, size_t max, size_t *n);
+
 /* IPv4 and IPv6 forwarding on (bpf_fib_lookup needs it). */
 int sysctl__enable_forwarding(void);
 

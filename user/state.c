@@ -471,6 +471,19 @@ int state__vip_set_mode(struct xlb_state *s, const struct xlb_vip_key *key, __u8
 	return 0;
 }
 
+int state__vip_set_announce(struct xlb_state *s, const struct xlb_vip_key *key, bool on,
+			    struct xlb_errmsg *e)
+{
+	struct state_vip *v;
+	int err;
+
+	v = vip_get(s, key, e, &err);
+	if (!v)
+		return err;
+	v->announce_off = !on;
+	return 0;
+}
+
 /* ---- backends ---- */
 
 int state__backend_add(struct xlb_state *s, const struct xlb_vip_key *key,
@@ -822,6 +835,8 @@ int state__reconcile(struct xlb_state *s, const struct xlb_state *want, struct x
 			err = state__vip_add(s, &wv->key, wv->mode, wv->flags, e);
 		if (!err)
 			err = state__vip_set_fail_open(s, &wv->key, wv->fail_open, e);
+		if (!err)
+			err = state__vip_set_announce(s, &wv->key, !wv->announce_off, e);
 		/* the VIP's check after its backends': they may gain the ports it needs */
 		if (!err)
 			err = reconcile_backends(s, wv, e);
@@ -891,6 +906,18 @@ bool state__backend_in_ring(const struct state_vip *v, const struct state_backen
 	if (!(b->flags & XLB_BE_F_BACKUP))
 		return true;
 	return !primary_active(v, open);
+}
+
+bool state__vip_ready(const struct state_vip *v)
+{
+	size_t i;
+
+	if (v->announce_off)
+		return false;
+	for (i = 0; i < v->nr_be; i++)
+		if (state__backend_in_ring(v, &v->be[i]))
+			return true;
+	return false;
 }
 
 void state__ring_members(const struct state_vip *v, struct maglev_backend *out, size_t *n)

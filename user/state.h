@@ -76,6 +76,7 @@ struct state_vip {
 	size_t cap_be;
 	struct state_acl acl;	   /* its own list (an allow list if any entry allows) */
 	struct state_ratelimit rl; /* its own limits, replacing the global ones */
+	bool announce_off;	   /* `announce off`: its address is not announced for it */
 };
 
 /* Ids 1..max-1, handed out oldest-freed first so an id comes back as late as
@@ -149,6 +150,12 @@ int state__vip_add(struct xlb_state *s, const struct xlb_vip_key *key, __u8 mode
 int state__vip_del(struct xlb_state *s, const struct xlb_vip_key *key, struct xlb_errmsg *e);
 int state__vip_set_mode(struct xlb_state *s, const struct xlb_vip_key *key, __u8 mode,
 			struct xlb_errmsg *e);
+/* `announce on|off` (docs/scale-out.md): off withdraws the VIP's route. */
+int state__vip_set_announce(struct xlb_state *s, const struct xlb_vip_key *key, bool on,
+			    struct xlb_errmsg *e);
+/* Whether v wants its address announced: announce on, and a backend in its
+ * ring (a VIP that cannot take a new flow is not worth a route). */
+bool state__vip_ready(const struct state_vip *v);
 int state__backend_add(struct xlb_state *s, const struct xlb_vip_key *key,
 		       const struct state_backend_spec *spec, struct xlb_errmsg *e);
 int state__backend_del(struct xlb_state *s, const struct xlb_vip_key *key, int family,

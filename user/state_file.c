@@ -7,6 +7,7 @@
  *   source 198.18.0.1 32
  *   vip ID ADDR PORT PROTO MODE FLAGS
  *   fail-open VIP_ID
+ *   announce-off VIP_ID            (`announce off`)
  *   vip-check VIP_ID CHECK-WORDS...   (the words of `check ...`, quoted as by save)
  *   backend VIP_ID ID GENERATION ADDR PORT WEIGHT FLAGS HEALTH
  *   backend-check ID CHECK-WORDS...
@@ -123,6 +124,8 @@ static void write_model(FILE *f, const struct xlb_state *s)
 			v->mode, v->flags);
 		if (v->fail_open)
 			fprintf(f, "fail-open %u\n", v->id);
+		if (v->announce_off)
+			fprintf(f, "announce-off %u\n", v->id);
 		write_check(f, "vip", v->id, v->check);
 		for (j = 0; j < v->nr_be; j++) {
 			const struct state_backend *b = &v->be[j];
@@ -239,6 +242,17 @@ static int parse_vip(struct xlb_state *s, char **w, int n)
 	key.port = htons((__u16)port);
 	key.proto = (__u8)proto;
 	return state__vip_restore(s, id, &key, (__u8)mode, (__u8)flags);
+}
+
+static int parse_announce_off(struct xlb_state *s, char **w, int n)
+{
+	struct state_vip *v;
+	__u32 id;
+
+	if (n != 2 || parse_u32(w[1], XLB_MAX_VIPS - 1, &id))
+		return -EINVAL;
+	v = state__vip_by_id(s, id);
+	return v ? state__vip_set_announce(s, &v->key, false, NULL) : -ENOENT;
 }
 
 static int parse_backend(struct xlb_state *s, char **w, int n)
@@ -391,6 +405,8 @@ static int parse_line(struct xlb_state *s, char *line, bool *magic, struct free_
 		vip = state__vip_by_id(s, v);
 		return vip ? state__vip_set_fail_open(s, &vip->key, true, NULL) : -ENOENT;
 	}
+	if (!strcmp(w[0], "announce-off"))
+		return parse_announce_off(s, w, n);
 	if (!strcmp(w[0], "backend"))
 		return parse_backend(s, w, n);
 	if (!strcmp(w[0], "flow-budget"))

@@ -24,6 +24,8 @@ enum {
 	OPT_ALLOW_UID = 0x100,
 	OPT_FLOW_ENTRIES,
 	OPT_HTTP,
+	OPT_ANNOUNCE_TABLE,
+	OPT_WITHDRAW_ON_STOP,
 };
 
 #define XLBD_STR(x)	  #x
@@ -40,6 +42,8 @@ static const struct option long_opts[] = {
 	{"flow-entries", required_argument, NULL, OPT_FLOW_ENTRIES},
 	{"allow-uid", required_argument, NULL, OPT_ALLOW_UID},
 	{"http", required_argument, NULL, OPT_HTTP},
+	{"announce-table", required_argument, NULL, OPT_ANNOUNCE_TABLE},
+	{"withdraw-on-stop", no_argument, NULL, OPT_WITHDRAW_ON_STOP},
 	{"check", no_argument, NULL, 'n'},
 	{"detach", no_argument, NULL, 'D'},
 	{"verbose", no_argument, NULL, 'v'},
@@ -53,7 +57,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: xlbd --dev IFACE [--name NAME] [--config FILE] [--mode native|skb]\n"
 		"            [--socket PATH] [--flow-entries N] [--allow-uid UID]\n"
-		"            [--http ADDR:PORT|off] [-v]\n"
+		"            [--http ADDR:PORT|off] [--announce-table N [--withdraw-on-stop]]\n"
+		"            [-v]\n"
 		"       xlbd -n --config FILE       check a config and exit\n"
 		"       xlbd --dev IFACE [--name NAME] --detach\n"
 		"                                   remove the program, its pins and state\n"
@@ -62,8 +67,10 @@ static void usage(FILE *f)
 		"%s/NAME/ and the socket %s/NAME%s.\n"
 		"A restarted xlbd adopts the running program and its state; --config\n"
 		"is applied only when there is no running state.\n"
-		"--http serves /health, /health/live and /health/ready (default %s).\n",
-		XLB_PIN_ROOT, XLB_CTL_SOCK_DIR, XLB_CTL_SOCK_SUFFIX, XLBD_HTTP_DEFAULT);
+		"--http serves /health, /health/live and /health/ready (default %s).\n"
+		"With --announce-table N, a route per ready VIP in table N (protocol %d)\n"
+		"for BIRD or FRR to announce by BGP (docs/scale-out.md).\n",
+		XLB_PIN_ROOT, XLB_CTL_SOCK_DIR, XLB_CTL_SOCK_SUFFIX, XLBD_HTTP_DEFAULT, XLB_RTPROT);
 }
 
 static int parse_ulong(const char *opt, const char *s, unsigned long max, unsigned long *out)
@@ -120,6 +127,7 @@ int main(int argc, char **argv)
 {
 	struct xlbd_opts o = {.allow_uid = CTL_NO_UID, .mode = XLB_ATTACH_NATIVE};
 	bool check = false, detach = false;
+	const char *why;
 	unsigned long v;
 	struct xlbd d;
 	int opt, err;
@@ -165,6 +173,18 @@ int main(int argc, char **argv)
 				return EXIT_FAILURE;
 			o.allow_uid = (uid_t)v;
 			break;
+		case OPT_ANNOUNCE_TABLE:
+			if (parse_ulong("--announce-table", optarg, UINT32_MAX, &v))
+				return EXIT_FAILURE;
+			if (announce__check_table(v, &why)) {
+				fprintf(stderr, "xlbd: --announce-table %lu: %s\n", v, why);
+				return EXIT_FAILURE;
+			}
+			o.announce_table = (__u32)v;
+			break;
+		case OPT_WITHDRAW_ON_STOP:
+			o.withdraw_on_stop = true;
+			break;
 		case 'n':
 			check = true;
 			break;
@@ -195,6 +215,10 @@ int main(int argc, char **argv)
 			return EXIT_FAILURE;
 		}
 		return check_config(o.config);
+	}
+	if (o.withdraw_on_stop && !o.announce_table) {
+		fprintf(stderr, "xlbd: --withdraw-on-stop needs --announce-table N\n");
+		return EXIT_FAILURE;
 	}
 	if (!o.dev) {
 		fprintf(stderr, "xlbd: --dev IFACE is required\n");

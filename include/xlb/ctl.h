@@ -36,6 +36,8 @@
  *   - source ACL and rate limits: XLB_CMD_ACL_* and XLB_CMD_RATELIMIT_*,
  *     XLB_A_PREFIX_* .. XLB_A_FLOW_BUDGET (FLOW_BUDGET also on CONFIG_SET
  *     and CONFIG_GET), XLB_CNT_ACL_DROPS, XLB_CNT_RL_*_DROPS, XLB_RL_TOP_*.
+ *   - scale-out: XLB_A_ANNOUNCE (VIP_ADD, VIP_SET, VIP_GET), XLB_A_ANNOUNCE_STATE
+ *     (enum xlb_announce_state, VIP_GET), XLB_A_ANNOUNCE_TABLE (CONFIG_GET).
  */
 #ifndef XLB_CTL_H
 #define XLB_CTL_H
@@ -159,6 +161,11 @@ enum xlb_attr {
 	XLB_A_RL_TOP_MAX,      /* u32 1..XLB_RL_TOP_MAX replies; default XLB_RL_TOP_DEFAULT */
 	XLB_A_RL_LAST_DROP_MS, /* u64, RATELIMIT_TOP reply: ms since the source's last drop */
 	XLB_A_FLOW_BUDGET,     /* u32 new flows stored per second per CPU, 0 = no limit */
+
+	/* Scale-out (docs/scale-out.md). */
+	XLB_A_ANNOUNCE,	      /* u8 0/1: the VIP's address may be announced (default 1) */
+	XLB_A_ANNOUNCE_STATE, /* u8 enum xlb_announce_state, VIP_GET reply */
+	XLB_A_ANNOUNCE_TABLE, /* u32, CONFIG_GET reply: xlbd's --announce-table, absent if none */
 	XLB_A__MAX,
 };
 
@@ -291,6 +298,17 @@ enum xlb_flow_source {
 	XLB_FLOW_FROM_RING = 2,	      /* no entry: the VIP's ring predicts this backend */
 	XLB_FLOW_FROM_RING_STALE = 3, /* entry's backend gone or down: the ring's choice */
 	XLB_FLOW_SOURCE__MAX,
+};
+
+/* XLB_A_ANNOUNCE_STATE: a VIP's route (docs/scale-out.md). A route is per
+ * address: the address stays announced while another VIP of it is ready. */
+enum xlb_announce_state {
+	XLB_ANNOUNCE_DISABLED = 0,  /* xlbd runs without --announce-table */
+	XLB_ANNOUNCE_ANNOUNCED = 1, /* its route is in the table */
+	XLB_ANNOUNCE_WITHDRAWN = 2, /* `announce off` */
+	XLB_ANNOUNCE_NOT_READY = 3, /* detached, or no backend in its ring */
+	XLB_ANNOUNCE_FAILED = 4,    /* ready, but the route could not be added: retried */
+	XLB_ANNOUNCE__MAX,
 };
 
 /* XLB_A_XDP_MODE. */

@@ -231,8 +231,10 @@ Test(grammar, missing_words)
 	expect_error("vip add 198.18.1.10", "missing \"port PORT\" in \"vip add\"");
 	expect_error("vip add 198.18.1.10 port 80", "missing \"proto PROTO\" in \"vip add\"");
 	expect_error("vip add 198.18.1.10 port", "missing PORT after \"port\"");
-	expect_error("vip set 198.18.1.10:80/tcp",
-		     "missing \"mode MODE, check ..., fail-open or fail-closed\" in \"vip set\"");
+	expect_error(
+		"vip set 198.18.1.10:80/tcp",
+		"missing \"mode MODE, check ..., fail-open, fail-closed or announce on|off\" in "
+		"\"vip set\"");
 	expect_error("backend add addr 198.19.0.11", "missing \"vip VIP\" in \"backend add\"");
 	expect_error("backend add vip 198.18.1.10:80/tcp", "missing \"addr ADDR\"");
 	expect_error("backend add vip 198.18.1.10:80/tcp addr 198.19.0.11 weight",
@@ -1092,4 +1094,86 @@ Test(binary, guard_bad_input_one_line_nonzero_nothing_sent)
 			     i, err);
 		cr_assert_eq(strncmp(err, "xlbctl: ", strlen("xlbctl: ")), 0, "%s", err);
 	}
+}
+
+/* `announce on|off` (docs/scale-out.md): parsed on vip add and vip set,
+ * shown in both outputs, and saved only when off (on is the default). */
+Test(grammar, announce)
+{
+	struct xlb_msg_vec vips = {0}, bes = {0};
+	char out[OUT_MAX] = "", json[OUT_MAX] = "";
+	struct xlb_ctl_msg cfg = {0};
+	struct xlb_cli_batch b;
+	struct xlb_ctl_err e;
+	struct parsed p;
+	FILE *f;
+
+	expect_ok("vip set 198.18.1.10:80/tcp announce off", &p);
+	cr_assert_eq(p.cmd.msg.cmd, XLB_CMD_VIP_SET);
+	cr_assert(xlb_ctl_msg__has(&p.cmd.msg, XLB_A_ANNOUNCE));
+	cr_assert_not(xlb_ctl_msg__has(&p.cmd.msg, XLB_A_MODE));
+	cr_assert_eq(p.cmd.msg.vip.announce, 0);
+	expect_ok("vip set 198.18.1.10:80/tcp ann on", &p);
+	cr_assert_eq(p.cmd.msg.vip.announce, 1);
+	expect_ok("vip add 198.18.1.10 port 80 proto tcp announce off", &p);
+	cr_assert(xlb_ctl_msg__has(&p.cmd.msg, XLB_A_ANNOUNCE));
+	cr_assert_eq(p.cmd.msg.vip.announce, 0);
+	expect_ok("vip add 198.18.1.10 port 80 proto tcp", &p);
+	cr_assert_not(xlb_ctl_msg__has(&p.cmd.msg, XLB_A_ANNOUNCE), "left to the daemon");
+	expect_error("vip set 198.18.1.10:80/tcp announce maybe", "maybe");
+	expect_error("vip set 198.18.1.10:80/tcp announce off announce on", "given twice");
+	expect_error("vip set 198.18.1.10:80/tcp announce", "missing on|off");
+
+	cfg.cfg.mtu = TEST_MTU;
+	cfg.cfg.announce_table = 200;
+	xlb_ctl_msg__set(&cfg, XLB_A_MTU);
+	xlb_ctl_msg__set(&cfg, XLB_A_ANNOUNCE_TABLE);
+	memset(&p.cmd.msg, 0, sizeof(p.cmd.msg));
+	cr_assert_eq(xlb_vip_key__parse("198.18.1.10:80/tcp", &p.cmd.msg.vip.key), 0);
+	xlb_ctl_msg__set_vip_key(&p.cmd.msg);
+	p.cmd.msg.vip.announce_state = XLB_ANNOUNCE_WITHDRAWN;
+	xlb_ctl_msg__set(&p.cmd.msg, XLB_A_ANNOUNCE);
+	xlb_ctl_msg__set(&p.cmd.msg, XLB_A_ANNOUNCE_STATE);
+	cr_assert_eq(xlb_msg_vec__push(&p.cmd.msg, &vips), 0);
+	cr_assert_eq(xlb_vip_key__parse("198.18.1.11:80/tcp", &p.cmd.msg.vip.key), 0);
+	p.cmd.msg.vip.announce = 1;
+	p.cmd.msg.vip.announce_state = XLB_ANNOUNCE_NOT_READY;
+	cr_assert_eq(xlb_msg_vec__push(&p.cmd.msg, &vips), 0);
+
+	f = fmemopen(out, sizeof(out) - 1, "w");
+	print_start(f, false);
+	xlb_show__vips(&vips, &bes);
+	xlb_show__config(&cfg);
+	print_end();
+	fclose(f);
+	cr_assert_not_null(strstr(out, "Announce"), "%s", out);
+	cr_assert_not_null(strstr(out, "withdrawn"), "%s", out);
+	cr_assert_not_null(strstr(out, "not-ready"), "%s", out);
+	cr_assert_not_null(strstr(out, "announce table 200"), "%s", out);
+	f = fmemopen(json, sizeof(json) - 1, "w");
+	print_start(f, true);
+	xlb_show__vips(&vips, &bes);
+	print_end();
+	fclose(f);
+	cr_assert_not_null(strstr(json, "\"announce\":false,\"announce_state\":\"withdrawn\""),
+			   "%s", json);
+	cr_assert_not_null(strstr(json, "\"announce\":true,\"announce_state\":\"not_ready\""), "%s",
+			   json);
+
+	memset(out, 0, sizeof(out));
+	f = fmemopen(out, sizeof(out) - 1, "w");
+	xlb_show__save(f, &cfg, &vips, &bes);
+	fclose(f);
+	cr_assert_not_null(strstr(out, "vip add 198.18.1.10:80/tcp mode ipip announce off\n"), "%s",
+			   out);
+	cr_assert_not_null(strstr(out, "vip add 198.18.1.11:80/tcp mode ipip\n"), "%s", out);
+	f = text_file(out);
+	cr_assert_eq(xlb_cli_batch__parse(f, "saved", &b, &e), 0, "%s\n%s", e.msg, out);
+	fclose(f);
+	cr_assert_eq(b.n, 3, "%s", out);
+	cr_assert(xlb_ctl_msg__has(&b.msgs[1], XLB_A_ANNOUNCE));
+	cr_assert_eq(b.msgs[1].vip.announce, 0);
+	cr_assert_not(xlb_ctl_msg__has(&b.msgs[2], XLB_A_ANNOUNCE));
+	xlb_cli_batch__free(&b);
+	xlb_msg_vec__free(&vips);
 }

@@ -1687,3 +1687,63 @@ Test(refused, ratelimit_values)
 	xlb_ctl_msg__set(&m, XLB_A_FLOW_BUDGET);
 	expect_msg_refused(&m, -ERANGE, "flow_budget: 1000000001 out of range");
 }
+
+/* Scale-out (docs/scale-out.md): `announce` on VIP_ADD and VIP_SET, the
+ * announce state in VIP replies, the table in CONFIG_GET's; states and
+ * tables are the daemon's to say, never a request's. */
+Test(round_trip, announce)
+{
+	struct xlb_ctl_msg m, out;
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh;
+
+	xlb_ctl_msg__init(&m, XLB_CMD_VIP_SET);
+	vip_key(&m, XLB_AF_INET);
+	xlb_ctl_msg__set(&m, XLB_A_ANNOUNCE);
+	round_trip(&m, XLB_CTL_REQUEST, &out);
+	cr_assert_eq(out.vip.announce, 0, "announce off alone is a change");
+
+	xlb_ctl_msg__init(&m, XLB_CMD_VIP_ADD);
+	vip_key(&m, XLB_AF_INET6);
+	m.vip.announce = 1;
+	xlb_ctl_msg__set(&m, XLB_A_ANNOUNCE);
+	round_trip(&m, XLB_CTL_REQUEST, &out);
+	cr_assert_eq(out.vip.announce, 1);
+
+	memset(&m, 0, sizeof(m));
+	m.cmd = XLB_CMD_VIP_GET;
+	m.flags = NLM_F_MULTI;
+	vip_key(&m, XLB_AF_INET);
+	m.vip.id = VIP_ID;
+	m.vip.announce = 1;
+	m.vip.announce_state = XLB_ANNOUNCE_FAILED;
+	xlb_ctl_msg__set(&m, XLB_A_MODE);
+	xlb_ctl_msg__set(&m, XLB_A_VIP_ID);
+	xlb_ctl_msg__set(&m, XLB_A_ANNOUNCE);
+	xlb_ctl_msg__set(&m, XLB_A_ANNOUNCE_STATE);
+	round_trip(&m, XLB_CTL_REPLY, &out);
+	cr_assert_eq(out.vip.announce_state, XLB_ANNOUNCE_FAILED);
+
+	memset(&m, 0, sizeof(m));
+	m.cmd = XLB_CMD_CONFIG_GET;
+	m.cfg.mtu = XLB_MTU_MIN;
+	m.cfg.announce_table = 100000;
+	xlb_ctl_msg__set(&m, XLB_A_MTU);
+	xlb_ctl_msg__set(&m, XLB_A_ANNOUNCE_TABLE);
+	round_trip(&m, XLB_CTL_REPLY, &out);
+	cr_assert_eq(out.cfg.announce_table, 100000);
+
+	nlh = raw(buf, XLB_CMD_VIP_SET);
+	raw_vip_key(nlh);
+	mnl_attr_put_u8(nlh, XLB_A_ANNOUNCE, 2);
+	expect_refused(buf, -ERANGE, "announce");
+
+	nlh = raw(buf, XLB_CMD_VIP_SET);
+	raw_vip_key(nlh);
+	mnl_attr_put_u8(nlh, XLB_A_ANNOUNCE_STATE, XLB_ANNOUNCE_ANNOUNCED);
+	expect_refused(buf, -EINVAL, "announce_state");
+
+	nlh = raw(buf, XLB_CMD_CONFIG_SET);
+	mnl_attr_put_u32(nlh, XLB_A_ANNOUNCE_TABLE, 200);
+	expect_refused(buf, -EINVAL, "announce_table");
+}

@@ -706,3 +706,53 @@ Test(state, reconcile_changes_checks_and_keeps_health)
 	state__fini(&s);
 	state__fini(&want);
 }
+
+/* `announce off` (docs/scale-out.md): kept by the state file, made what the
+ * config says by a reload, and a VIP is ready only with a backend in its
+ * ring and announce on. */
+Test(state, announce_off_saved_reloaded_and_ready)
+{
+	struct xlb_vip_key k = vip4("198.18.1.10", VIP_PORT, IPPROTO_TCP),
+			   k2 = vip4("198.18.1.11", VIP_PORT, IPPROTO_TCP),
+			   unknown = vip4("198.18.1.12", VIP_PORT, IPPROTO_TCP);
+	char path[] = TMP_TEMPLATE;
+	struct xlb_errmsg e = {};
+	struct xlb_state s, r, want;
+	int fd;
+
+	cr_assert_eq(state__init(&s), 0);
+	cr_assert_eq(state__vip_add(&s, &k, XLB_MODE_IPIP, 0, NULL), 0);
+	cr_assert_eq(state__vip_add(&s, &k2, XLB_MODE_IPIP, 0, NULL), 0);
+	cr_assert_not(state__vip_ready(state__vip_find(&s, &k)), "no backend");
+	add_be(&s, &k, BE_BASE "11", 10, XLB_BE_F_ADMIN_DOWN);
+	cr_assert_not(state__vip_ready(state__vip_find(&s, &k)), "its backend is down");
+	add_be(&s, &k, BE_BASE "12", 10, 0);
+	add_be(&s, &k2, BE_BASE "11", 10, 0);
+	cr_assert(state__vip_ready(state__vip_find(&s, &k)));
+	cr_assert_eq(state__vip_set_announce(&s, &k, false, &e), 0);
+	cr_assert_not(state__vip_ready(state__vip_find(&s, &k)), "announce off");
+	cr_assert_eq(state__vip_set_announce(&s, &unknown, false, &e), -ENOENT);
+	cr_assert_not_null(strstr(e.text, "198.18.1.12"), "%s", e.text);
+
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(state_file__save(path, &s), 0);
+	cr_assert_eq(state__init(&r), 0);
+	cr_assert_eq(state_file__load(path, &r), 0);
+	unlink(path);
+	cr_assert(state__vip_find(&r, &k)->announce_off);
+	cr_assert_not(state__vip_find(&r, &k2)->announce_off);
+
+	/* the config has both VIPs announced */
+	cr_assert_eq(state__init(&want), 0);
+	cr_assert_eq(state__vip_add(&want, &k, XLB_MODE_IPIP, 0, NULL), 0);
+	cr_assert_eq(state__vip_add(&want, &k2, XLB_MODE_IPIP, 0, NULL), 0);
+	cr_assert_eq(state__vip_set_announce(&want, &k2, false, &e), 0);
+	cr_assert_eq(state__reconcile(&r, &want, &e), 0, "%s", e.text);
+	cr_assert_not(state__vip_find(&r, &k)->announce_off);
+	cr_assert(state__vip_find(&r, &k2)->announce_off);
+	state__fini(&want);
+	state__fini(&r);
+	state__fini(&s);
+}
