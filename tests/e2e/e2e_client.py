@@ -17,6 +17,13 @@ talking to backend_echo.py through a VIP. Every wait is bounded.
       connection); waits up to WAIT seconds for DIR/go to exist; then sends a
       line on every connection and writes DIR/result ("SPORT BEFORE AFTER",
       AFTER being the backend that answered, or RESET, CLOSED or TIMEOUT).
+  e2e_client.py talk ADDR PORT DIR SECONDS INTERVAL [SPORT]
+      One TCP connection (from SPORT if given), kept busy: DIR/ready says "SPORT BACKEND" once it
+      is open; a line sent and its answer read every
+      INTERVAL seconds, each written to DIR/log as "TIME BACKEND" (TIME from
+      the clock's epoch, BACKEND the answer's, or RESET, CLOSED, TIMEOUT,
+      which end it), until DIR/stop exists or SECONDS have passed; then
+      DIR/done: "exchanges N failed N backends B1,B2..".
   e2e_client.py udp-stream ADDR PORT COUNT RATE FLOWS
       Sends COUNT datagrams "seq RUN:N" at RATE per second, round-robin over
       FLOWS sockets (FLOWS flows); RUN is this stream's own, so the servers
@@ -177,6 +184,30 @@ def udp_stream(addr, port, count, rate, nflows):
         s.close()
 
 
+def talk(addr, port, directory, seconds, interval, sport=None):
+    log = open(os.path.join(directory, "log"), "w", buffering=1)
+    stop = os.path.join(directory, "stop")
+    deadline = time.monotonic() + seconds
+    exchanges = failed = 0
+    backends = []
+    with (connect_from(addr, port, sport) if sport else connect(addr, port)) as s:
+        backends.append(read_line(s))
+        log.write(f"{time.time():.3f} {backends[0]}\n")
+        write_file(os.path.join(directory, "ready"), [f"{s.getsockname()[1]} {backends[0]}"])
+        while not os.path.exists(stop) and time.monotonic() < deadline:
+            answer = exchange(s)
+            exchanges += 1
+            log.write(f"{time.time():.3f} {answer}\n")
+            if answer not in backends:
+                backends.append(answer)
+            if answer in ("RESET", "CLOSED", "TIMEOUT", "GARBLED") or answer.startswith("ERROR"):
+                failed += 1
+                break
+            time.sleep(interval)
+    write_file(os.path.join(directory, "done"),
+               [f"exchanges {exchanges} failed {failed} backends {','.join(backends)}"])
+
+
 def main():
     a = sys.argv[1:]
     if len(a) >= 4 and a[0] in ("tcp-ask", "udp-ask"):
@@ -185,6 +216,8 @@ def main():
         tcp_from(a[1], int(a[2]), [int(p) for p in a[3:]])
     elif len(a) == 6 and a[0] == "hold":
         hold(a[1], int(a[2]), int(a[3]), a[4], float(a[5]))
+    elif len(a) in (6, 7) and a[0] == "talk":
+        talk(a[1], int(a[2]), a[3], float(a[4]), float(a[5]), int(a[6]) if len(a) == 7 else None)
     elif len(a) == 6 and a[0] == "udp-stream":
         udp_stream(a[1], int(a[2]), int(a[3]), float(a[4]), int(a[5]))
     else:
