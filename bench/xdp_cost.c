@@ -85,6 +85,9 @@
 #define ACL_PREFIX    "198.18.50.0"
 #define ACL_DECOY_NET 0xc6130000u /* 198.19.0.0: decoy /24s from here */
 #define RL_CLIENT     0xc6123302u /* 198.18.51.2: rate limited, not denied */
+#define ACL_PASS_DENY 256	  /* denied /24s (none the source's) on the passing path */
+#define VIP4_ID	      1		  /* the IPv4 TCP VIP: its allow list */
+#define RL_PASS_BURST 1000000u	  /* with XLB_RL_RATE_MAX: far above any test rate */
 
 #define IF_LB	  "xa0"
 #define IF_PEER	  "xa1"
@@ -124,6 +127,8 @@ enum inst_id {
 	I_GUARD,     /* an ACL and a rate limit */
 	I_PCPU_EST,  /* per-CPU LRU (BPF_F_NO_COMMON_LRU): 1M IPv4 flows established */
 	I_PCPU_ROOM, /* per-CPU LRU, emptied before every run */
+	I_ACL_PASS,  /* a global deny list and a VIP allow list, the source passing both */
+	I_RL_PASS,   /* a global packet rate limit far above the test rate */
 	I__MAX,
 };
 
@@ -203,6 +208,8 @@ enum {
 	C_REF_SLOTS,
 	C_NONVIP,
 	C_EST1,
+	C_ACL_PASS,
+	C_RL_PASS,
 	C_EST1M,
 	C_SYN_ROOM,
 	C_SYN_FULL,
@@ -233,6 +240,13 @@ static struct bench_case cases[C__MAX] = {
 		      SRC_EST, 1, 0, 0, XLB_STAT_PASS_NOT_VIP, 0, 1.4},
 	[C_EST1] = {"est_1", "TCP ACK, established, 1 flow", I_MAIN, W_XLB,
 		    TCP_ACK_TO(VIP4, VIP_PORT), SRC_EST, 1, 0, 0, XLB_STAT_FWD_TX, 0, 0},
+	[C_ACL_PASS] = {"acl_pass",
+			"TCP ACK, established, 1 flow: ACL on, passed (256 denies, allow)",
+			I_ACL_PASS, W_XLB, TCP_ACK_TO(VIP4, VIP_PORT), SRC_EST, 1, 0, 0,
+			XLB_STAT_FWD_TX, 0, 0},
+	[C_RL_PASS] = {"rl_pass", "TCP ACK, established, 1 flow: rate limit on, admitted",
+		       I_RL_PASS, W_XLB, TCP_ACK_TO(VIP4, VIP_PORT), SRC_EST, 1, 0, 0,
+		       XLB_STAT_FWD_TX, 0, 0},
 	[C_EST1M] = {"est_1m", "TCP ACK, established, 1M flows", I_MAIN, W_XLB,
 		     TCP_ACK_TO(VIP4, VIP_PORT), SRC_EST, EST_FLOWS, 0, 0, XLB_STAT_FWD_TX, 0, 4.5},
 	[C_SYN_ROOM] = {"syn_room", "TCP SYN, new flow, table with room", I_ROOM, W_XLB,
@@ -767,13 +781,13 @@ static int flows_clear(const struct inst *in)
 }
 
 /*
- * n flows opened (SYN); with warm, each then looked up once more, so the
+ * n flows from in->est_base opened (SYN); with warm, each then looked up once more, so the
  * timed runs see flows that have been used before, as established ones.
  * Opened in order (stride 1) and timed in steps of ~0.618 n: a table filled
  * in the order it is read would lay its entries out in that order, and the
  * prefetcher would hide most of the cost of reading them.
  */
-static int inst_fill(struct inst *in, __u8 family, __u32 n, int warm)
+static int inst_fill_at(struct inst *in, __u8 family, __u32 n, int warm)
 {
 	struct spec syn = {family, IPPROTO_TCP, TCP_SYN, family == XLB_AF_INET ? VIP4 : VIP6,
 			   VIP_PORT};
@@ -782,8 +796,6 @@ static int inst_fill(struct inst *in, __u8 family, __u32 n, int warm)
 	__u32 ns;
 
 	ack.tcp_flags = TCP_ACK;
-	if (range_take(n, &in->est_base))
-		return -ENOSPC;
 	if (run_checked(in, &syn, in->est_base, n, 1, n, XLB_STAT_FWD_TX, 1, &ns, why,
 			sizeof(why)) ||
 	    (warm && run_checked(in, &ack, in->est_base, n, 0, n, XLB_STAT_FWD_TX, 0, &ns, why,
@@ -792,6 +804,14 @@ static int inst_fill(struct inst *in, __u8 family, __u32 n, int warm)
 		return -EIO;
 	}
 	return 0;
+}
+
+/* As inst_fill_at, from source addresses no earlier run used. */
+static int inst_fill(struct inst *in, __u8 family, __u32 n, int warm)
+{
+	if (range_take(n, &in->est_base))
+		return -ENOSPC;
+	return inst_fill_at(in, family, n, warm);
 }
 
 /* Entries one CPU can fill: a per-CPU LRU (BPF_F_NO_COMMON_LRU) splits
@@ -841,6 +861,44 @@ static int inst_guard(struct inst *in)
 	if (!err)
 		err = xlb_ratelimit__set(&in->m, XLB_SCOPE_GLOBAL, &rl);
 	return err;
+}
+
+/* Checks on, every packet passing them: ACL_PASS_DENY /24s denied in the
+ * global list, none holding the source (from RANGE4_BASE, outside
+ * ACL_DECOY_NET), and an allow list on the TCP VIP with the source's /24;
+ * then the one established flow. */
+static int inst_acl_pass(struct inst *in)
+{
+	struct xlb_acl_rule r = {.family = XLB_AF_INET, .plen = V4_PREFIX, .action = XLB_ACL_DENY};
+	int i, err = 0;
+
+	for (i = 0; !err && i < ACL_PASS_DENY; i++) {
+		r.addr.a[0] = htonl(ACL_DECOY_NET + ((__u32)i << (V4_BITS - V4_PREFIX)));
+		err = xlb_acl__add(&in->m, &r);
+	}
+	if (!err && range_take(1, &in->est_base))
+		err = -ENOSPC;
+	if (err)
+		return err;
+	r.scope = VIP4_ID;
+	r.action = XLB_ACL_ALLOW;
+	r.addr.a[0] = htonl(in->est_base & ~((1u << (V4_BITS - V4_PREFIX)) - 1));
+	err = xlb_acl__add(&in->m, &r);
+	return err ? err : inst_fill_at(in, XLB_AF_INET, 1, 1);
+}
+
+/* A global packet limit per source far above what one source sends here
+ * (a token every nanosecond), so every packet is admitted. */
+static int inst_rl_pass(struct inst *in)
+{
+	struct xlb_ratelimit rl;
+	int err;
+
+	xlb_ratelimit__init(&rl);
+	rl.pps = XLB_RL_RATE_MAX;
+	rl.pps_burst = RL_PASS_BURST;
+	err = xlb_ratelimit__set(&in->m, XLB_SCOPE_GLOBAL, &rl);
+	return err ? err : inst_fill(in, XLB_AF_INET, 1, 1);
 }
 
 static int run_floor(struct bench_case *c, __u32 *ns);
@@ -998,6 +1056,12 @@ static int setup(void)
 			break;
 		case I_GUARD:
 			err = inst_guard(in);
+			break;
+		case I_ACL_PASS:
+			err = inst_acl_pass(in);
+			break;
+		case I_RL_PASS:
+			err = inst_rl_pass(in);
 			break;
 		default:
 			break;
