@@ -119,7 +119,8 @@ demo: deps
 
 # Benchmarks (never part of `make test`): writes BENCHMARKS.md.
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(BENCH_TOOLS) $(BUILD)/tests/e2e/xlb-smoke
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_TOOLS) $(BUILD)/tests/e2e/xlb-smoke \
+		$(BUILD)/tests/e2e/xlb-hc-probe
 	$(Q)BUILD=$(BUILD) ./bench/run.sh
 
 FORMAT_SRCS = $(shell find bpf include user tests bench -name '*.[ch]' 2>/dev/null)

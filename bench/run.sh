@@ -11,6 +11,7 @@
 #   BENCH_OUT      the file written                       [BENCHMARKS.md]
 #   BENCH_TIMEOUT  seconds xdp_cost may take               [300]
 #   E2E_PACKETS    packets of each end-to-end case         [50000000]
+#   HC_TARGETS     health-check target counts             [500 1000]
 # (the end-to-end run gets E2E_TIMEOUT, the control-plane and memory tools
 # SHORT_TIMEOUT each), so the whole stays under 10 minutes once built.
 # The XDP measurements run in a network namespace the tool makes for itself
@@ -26,6 +27,8 @@ BENCH_OUT=${BENCH_OUT:-$ROOT/BENCHMARKS.md}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-300}
 SHORT_TIMEOUT=60
 E2E_TIMEOUT=120
+HC_TIMEOUT=120
+HC_TARGETS=${HC_TARGETS:-500 1000}
 E2E_PACKETS=${E2E_PACKETS:-50000000}
 BEGIN='<!-- bench:begin -->'
 END='<!-- bench:end -->'
@@ -37,7 +40,7 @@ die() {
 
 [ "$(id -u)" -eq 0 ] || die "run as root (BPF_PROG_TEST_RUN, network namespaces)"
 for t in bench/xdp_cost bench/maglev_cost bench/map_memory bench/livegen \
-	tests/e2e/xlb-smoke xlb-decap; do
+	tests/e2e/xlb-smoke tests/e2e/xlb-hc-probe xlb-decap; do
 	[ -x "$BUILD/$t" ] || die "missing $BUILD/$t (make bench builds it)"
 done
 
@@ -74,6 +77,17 @@ start=$(date +%s)
 	echo "CPU time of the building thread (CLOCK_THREAD_CPUTIME_ID), median of 21."
 	echo
 	timeout "$SHORT_TIMEOUT" "$BUILD/bench/maglev_cost" || echo "(maglev_cost failed: exit $?)"
+	echo
+	echo "### Health checking"
+	echo
+	echo "bench/hc_cost.sh: xlb-hc-probe (xlbd's engine) checks N HTTP targets every 1 s" \
+		"(one asyncio server on N ports, same namespace); CPU = utime + stime of the probe" \
+		"over 10 s after a 5 s warm-up; checks/s = checks done over the run / its length."
+	echo
+	echo "| targets | checks/s | up at the end | probe CPU s/s | CPU s/s per 1,000 checks/s | RSS MiB |"
+	echo "|---:|---:|---:|---:|---:|---:|"
+	BUILD=$BUILD timeout "$HC_TIMEOUT" "$ROOT/bench/hc_cost.sh" $HC_TARGETS ||
+		echo "(hc_cost.sh failed: exit $?)"
 	echo
 	echo "### End to end through veth"
 	echo
