@@ -53,6 +53,15 @@ suite_setup() {
 	ip -n "$S" link set lo up
 	ip -n "$C" link set hc0 up
 	ip -n "$S" link set hc1 up
+	# permanent neighbours: a first probe must not spend its short timeout
+	# on neighbour discovery (IPv6's can take a second under load)
+	local cmac smac
+	cmac=$(ip -n "$C" -br link show hc0 | awk '{ print $3 }')
+	smac=$(ip -n "$S" -br link show hc1 | awk '{ print $3 }')
+	ip -n "$C" neigh replace $S4 lladdr "$smac" dev hc0 nud permanent
+	ip -n "$C" neigh replace $S6 lladdr "$smac" dev hc0 nud permanent
+	ip -n "$S" neigh replace $C4 lladdr "$cmac" dev hc1 nud permanent
+	ip -n "$S" neigh replace $C6 lladdr "$cmac" dev hc1 nud permanent
 	make_certs
 }
 
