@@ -58,6 +58,8 @@ static const char *const stat_names[XLB_STAT__MAX] = {
 	[XLB_STAT_EV_FRAGMENT] = "fragment_forwarded",
 	[XLB_STAT_EV_VLAN] = "vlan_tagged",
 	[XLB_STAT_EV_FLOW_NOT_STORED] = "flow_not_stored",
+	[XLB_STAT_EV_SAMPLED] = "flow_sampled",
+	[XLB_STAT_EV_SAMPLE_LOST] = "flow_sample_lost",
 };
 
 const char *xlb_stat__name(enum xlb_stat idx)

@@ -11,7 +11,7 @@
 
 /* Bumped on any layout change: the pin path carries it, so an incompatible
  * build never adopts maps written by another. */
-#define XLB_ABI_VERSION 2
+#define XLB_ABI_VERSION 3
 
 /* Maglev ring size: prime, and fixed, because the kernel refuses an inner
  * map whose value size differs from the template's. */
@@ -21,7 +21,7 @@
 #define XLB_MAX_VIPS 1024 /* VIP ids 1..XLB_MAX_VIPS-1; 0 means unset */
 #endif
 #ifndef XLB_MAX_BACKENDS
-#define XLB_MAX_BACKENDS 4096 /* backend ids 1..XLB_MAX_BACKENDS-1 */
+#define XLB_MAX_BACKENDS 16384 /* backend ids 1..XLB_MAX_BACKENDS-1 */
 #endif
 #ifndef XLB_FLOW_ENTRIES
 #define XLB_FLOW_ENTRIES 1048576 /* default; user space may resize before load */
@@ -165,6 +165,10 @@ struct xlb_config {
 	__be32 src4_hostmask;
 	struct xlb_addr src6;
 	struct xlb_addr src6_hostmask;
+	/* Access log: one new flow in sample_every is sent to the samples ring
+	 * buffer; 0 = off. */
+	__u32 sample_every;
+	__u32 pad;
 };
 
 /* vlan_ifs value, keyed by a VLAN device's ifindex: bpf_fib_lookup names the
@@ -224,6 +228,8 @@ enum xlb_stat {
 	XLB_STAT_EV_FRAGMENT,			   /* fragment forwarded on an address-only hash */
 	XLB_STAT_EV_VLAN,			   /* frame carried an 802.1Q tag */
 	XLB_STAT_EV_FLOW_NOT_STORED, /* new flow past the insert budget: forwarded, not stored */
+	XLB_STAT_EV_SAMPLED,	     /* new flow sent to the access log's ring buffer */
+	XLB_STAT_EV_SAMPLE_LOST,     /* new flow chosen for the access log, ring buffer full */
 	XLB_STAT__MAX,
 };
 
@@ -344,6 +350,25 @@ struct xlb_rl_state {
 struct xlb_budget_state {
 	__u64 tat;
 };
+
+/* samples ring buffer record: one sampled new flow, for the access log.
+ * Addresses and ports in network order, as on the wire. */
+struct xlb_flow_sample {
+	__u64 ktime_ns; /* bpf_ktime_get_ns (CLOCK_MONOTONIC) */
+	struct xlb_addr src;
+	struct xlb_addr dst; /* the VIP address */
+	__be16 sport;
+	__be16 dport;
+	__u32 vip_id;
+	__u32 backend_id;
+	__u8 family; /* enum xlb_family */
+	__u8 proto;  /* IPPROTO_TCP, IPPROTO_UDP, ... */
+	__u16 pad;
+};
+
+#ifndef XLB_SAMPLES_BYTES
+#define XLB_SAMPLES_BYTES (256 * 1024) /* samples ring buffer: ~4,000 records */
+#endif
 
 /* Pin layout: XLB_PIN_ROOT/<name>/abi<XLB_ABI_VERSION>/<map or "prog">. */
 #define XLB_PIN_ROOT "/sys/fs/bpf/xlb"
