@@ -44,6 +44,16 @@ struct xlbd_opts {
 struct health_sync;
 struct xlb_http;
 
+/* Control-plane counters served by /metrics (docs/metrics.md); the code
+ * that does the thing counts it. */
+struct xlbd_counters {
+	__u64 config_changes;	 /* commits that changed the model (a batch once) */
+	__u64 control_errors;	 /* control requests answered with an error */
+	__u64 ring_swaps;	 /* VIP rings rebuilt and swapped, all VIPs */
+	__u64 access_log_lines;	 /* access-log lines written */
+	__u64 access_log_errors; /* samples received but not written */
+};
+
 struct xlbd {
 	struct xlbd_opts opt;
 	char name[NAME_MAX];
@@ -66,6 +76,7 @@ struct xlbd {
 	struct health_sync *hs;
 	struct xlb_http *http;
 	struct xlb_announce announce;
+	struct xlbd_counters counters;
 };
 
 /* Names, paths and the instance lock (one xlbd per NAME): -EBUSY if another
