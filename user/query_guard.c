@@ -78,8 +78,13 @@ static int acl_list_dump(struct ctl_reply *r, const struct state_acl *l, const s
 	return 0;
 }
 
-static int acl_dump(struct xlbd *d, const struct xlb_ctl_msg *req, struct ctl_reply *r,
-		    struct xlb_ctl_err *e)
+/* Writes one scope's part of a dump: v's, or the global one when v is NULL. */
+typedef int (*scope_put_fn)(struct xlbd *d, struct ctl_reply *r, const struct state_vip *v);
+
+/* A dump of the VIP the request names, or of the global scope and then every
+ * VIP's. */
+static int scopes_dump(struct xlbd *d, const struct xlb_ctl_msg *req, struct ctl_reply *r,
+		       struct xlb_ctl_err *e, scope_put_fn put)
 {
 	const struct state_vip *one;
 	size_t i;
@@ -88,13 +93,15 @@ static int acl_dump(struct xlbd *d, const struct xlb_ctl_msg *req, struct ctl_re
 	err = filter_vip(d, req, &one, e);
 	if (err)
 		return err;
-	if (one)
-		err = acl_list_dump(r, &one->acl, one);
-	else
-		err = acl_list_dump(r, &d->state.acl, NULL);
+	err = put(d, r, one);
 	for (i = 0; !one && !err && i < d->state.nr_vips; i++)
-		err = acl_list_dump(r, &d->state.vips[i].acl, &d->state.vips[i]);
+		err = put(d, r, &d->state.vips[i]);
 	return err ? xlb_ctl_err__set(e, err, "dump interrupted") : 0;
+}
+
+static int put_acl_scope(struct xlbd *d, struct ctl_reply *r, const struct state_vip *v)
+{
+	return acl_list_dump(r, v ? &v->acl : &d->state.acl, v);
 }
 
 static int put_ratelimit(struct ctl_reply *r, const struct state_ratelimit *rl,
@@ -124,23 +131,9 @@ static int put_ratelimit(struct ctl_reply *r, const struct state_ratelimit *rl,
 	return ctl_reply__put(r, &m);
 }
 
-static int ratelimit_dump(struct xlbd *d, const struct xlb_ctl_msg *req, struct ctl_reply *r,
-			  struct xlb_ctl_err *e)
+static int put_ratelimit_scope(struct xlbd *d, struct ctl_reply *r, const struct state_vip *v)
 {
-	const struct state_vip *one;
-	size_t i;
-	int err;
-
-	err = filter_vip(d, req, &one, e);
-	if (err)
-		return err;
-	if (one)
-		err = put_ratelimit(r, &one->rl, one);
-	else
-		err = put_ratelimit(r, &d->state.rl, NULL);
-	for (i = 0; !one && !err && i < d->state.nr_vips; i++)
-		err = put_ratelimit(r, &d->state.vips[i].rl, &d->state.vips[i]);
-	return err ? xlb_ctl_err__set(e, err, "dump interrupted") : 0;
+	return put_ratelimit(r, v ? &v->rl : &d->state.rl, v);
 }
 
 static int put_offender(struct xlbd *d, struct ctl_reply *r, const struct xlb_rl_offender *o)
@@ -194,9 +187,9 @@ int xlbd__query_guard(struct xlbd *d, const struct xlb_ctl_msg *req, struct ctl_
 {
 	switch (req->cmd) {
 	case XLB_CMD_ACL_GET:
-		return acl_dump(d, req, r, e);
+		return scopes_dump(d, req, r, e, put_acl_scope);
 	case XLB_CMD_RATELIMIT_GET:
-		return ratelimit_dump(d, req, r, e);
+		return scopes_dump(d, req, r, e, put_ratelimit_scope);
 	case XLB_CMD_RATELIMIT_TOP:
 		return top_dump(d, req, r, e);
 	default:
