@@ -649,12 +649,48 @@ static void checks_changed(struct state_vip *v)
 			v->be[i].health = XLB_HEALTH_UNKNOWN;
 }
 
-int state__vip_set_check(struct xlb_state *s, const struct xlb_vip_key *key,
+/* A check without a port of its own takes the backend's (or the VIP's): refuse
+ * one that would be left with port 0. b NULL: the VIP's check, inherited by
+ * every backend without one of its own. */
+static int check_port_known(const struct state_vip *v, const struct state_backend *b,
+			    const struct xlb_check_spec *spec, struct xlb_errmsg *e)
+{
+	size_t i;
+
+	if (!spec || check_has_port(spec))
+		return 0;
+	for (i = 0; i < v->nr_be; i++) {
+		const struct state_backend *x = &v->be[i];
+
+		if ((b ? x == b : !x->check) && !state__backend_check_port(v, x))
+			return xlb_errmsg__set(
+				e, -EINVAL, "a %s check needs 'port': the VIP and %s have port 0",
+				xlb_check_type__name(spec->type),
+				b ? "the backend" : "its backends");
+	}
+	return 0;
+}
+
+/* Puts a new check (or none) in slot, v's or one of its backends'. */
+static int check_replace(struct state_vip *v, struct state_check **slot,
 			 const struct xlb_check_spec *spec, struct xlb_errmsg *e)
 {
 	struct state_check *c;
+	int err;
+
+	err = check_new(spec, &c, e);
+	if (err)
+		return err;
+	state__check_put(*slot);
+	*slot = c;
+	checks_changed(v);
+	return 0;
+}
+
+int state__vip_set_check(struct xlb_state *s, const struct xlb_vip_key *key,
+			 const struct xlb_check_spec *spec, struct xlb_errmsg *e)
+{
 	struct state_vip *v;
-	size_t i;
 	int err;
 
 	v = vip_get(s, key, e, &err);
@@ -662,26 +698,14 @@ int state__vip_set_check(struct xlb_state *s, const struct xlb_vip_key *key,
 		return err;
 	if (check_same(v->check, spec))
 		return 0;
-	for (i = 0; spec && !check_has_port(spec) && i < v->nr_be; i++)
-		if (!v->be[i].check && !state__backend_check_port(v, &v->be[i]))
-			return xlb_errmsg__set(e, -EINVAL,
-					       "a %s check needs 'port': the VIP and its "
-					       "backends have port 0",
-					       xlb_check_type__name(spec->type));
-	err = check_new(spec, &c, e);
-	if (err)
-		return err;
-	state__check_put(v->check);
-	v->check = c;
-	checks_changed(v);
-	return 0;
+	err = check_port_known(v, NULL, spec, e);
+	return err ? err : check_replace(v, &v->check, spec, e);
 }
 
 int state__backend_set_check(struct xlb_state *s, const struct xlb_vip_key *key, int family,
 			     const struct xlb_addr *addr, __be16 port,
 			     const struct xlb_check_spec *spec, struct xlb_errmsg *e)
 {
-	struct state_check *c;
 	struct state_backend *b;
 	struct state_vip *v;
 	int err;
@@ -691,18 +715,8 @@ int state__backend_set_check(struct xlb_state *s, const struct xlb_vip_key *key,
 		return err;
 	if (check_same(b->check, spec))
 		return 0;
-	if (spec && !check_has_port(spec) && !state__backend_check_port(v, b))
-		return xlb_errmsg__set(e, -EINVAL,
-				       "a %s check needs 'port': the VIP and the backend have "
-				       "port 0",
-				       xlb_check_type__name(spec->type));
-	err = check_new(spec, &c, e);
-	if (err)
-		return err;
-	state__check_put(b->check);
-	b->check = c;
-	checks_changed(v);
-	return 0;
+	err = check_port_known(v, b, spec, e);
+	return err ? err : check_replace(v, &b->check, spec, e);
 }
 
 int state__vip_set_fail_open(struct xlb_state *s, const struct xlb_vip_key *key, bool on,
