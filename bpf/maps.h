@@ -197,4 +197,26 @@ struct {
 	__type(value, struct xlb_budget_state);
 } flow_budget SEC(".maps");
 
+/* Sampled new flows (struct xlb_flow_sample) for xlbd's access log (written
+ * by the program, read by xlbd). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, XLB_SAMPLES_BYTES);
+} samples SEC(".maps");
+
+/* The sampler's place on one CPU: new flows seen since its last sample, and
+ * the rate they count toward (a changed rate starts the count again). */
+struct xlb_sample_state {
+	__u32 seen;
+	__u32 every;
+};
+
+/* The sampler's count on each CPU (written by the program). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_sample_state);
+} sample_state SEC(".maps");
+
 #endif /* XLB_BPF_MAPS_H */
