@@ -13,6 +13,7 @@ libsystemd-dev systemd man-db groff-base
 debhelper dpkg-dev lintian
 bird2
 prometheus libncurses-dev tmux
+wrk haproxy nginx tcpdump
 "
 
 missing=""
