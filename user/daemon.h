@@ -43,15 +43,16 @@ struct xlbd_opts {
 
 struct health_sync;
 struct xlb_http;
+struct xlbd_metrics;
 
 /* Control-plane counters served by /metrics (docs/metrics.md); the code
  * that does the thing counts it. */
 struct xlbd_counters {
-	__u64 config_changes;	 /* commits that changed the model (a batch once) */
-	__u64 control_errors;	 /* control requests answered with an error */
-	__u64 ring_swaps;	 /* VIP rings rebuilt and swapped, all VIPs */
+	__u64 config_changes;	 /* control requests and reloads committed (a batch once) */
 	__u64 access_log_lines;	 /* access-log lines written */
 	__u64 access_log_errors; /* samples received but not written */
+	/* rings rebuilt and swapped, by VIP id (a VIP new to the maps starts at 1) */
+	__u64 ring_swaps[XLB_MAX_VIPS];
 };
 
 struct xlbd {
@@ -77,6 +78,7 @@ struct xlbd {
 	struct xlb_http *http;
 	struct xlb_announce announce;
 	struct xlbd_counters counters;
+	struct xlbd_metrics *metrics; /* /metrics' own state (metrics_xlbd.c) */
 };
 
 /* Names, paths and the instance lock (one xlbd per NAME): -EBUSY if another
@@ -121,6 +123,13 @@ int xlbd__set_health(struct xlbd *d, __u32 backend_id, enum xlb_health health);
 /* The HTTP endpoint's routes: /health, /health/live, /health/ready
  * (health_http.c). */
 int xlbd__http_routes(struct xlbd *d);
+
+/* /metrics (metrics_xlbd.c): open makes its state and route (after the
+ * HTTP endpoint is open), tick walks a slice of the flow table (each
+ * housekeeping tick), close frees it (NULL-safe). */
+int xlbd__metrics_open(struct xlbd *d);
+void xlbd__metrics_tick(struct xlbd *d);
+void xlbd__metrics_close(struct xlbd *d);
 
 /* `xlbd --detach` with no daemon running: detach, unpin, forget the state. */
 int xlbd__detach_offline(const struct xlbd_opts *o);
