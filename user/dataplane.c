@@ -67,6 +67,7 @@ struct sync_ctx {
 	__u32 *cur_ring;
 	const struct state_backend **from_be; /* from's backends by id */
 	__u8 *from_st;			      /* their states (enum xlb_backend_state) */
+	__u64 *swaps;			      /* ring swaps by VIP id, or NULL */
 	struct xlb_errmsg *e;
 };
 
@@ -242,6 +243,9 @@ static int sync_ring(struct sync_ctx *c, const struct state_vip *ov, const struc
 		xlb_vip_key__format(&v->key, name, sizeof(name));
 		return xlb_errmsg__set(c->e, err, "cannot swap the ring of VIP %s", name);
 	}
+	/* a VIP the maps did not know (or a reused id) counts from its first */
+	if (c->swaps)
+		c->swaps[v->id] = ov ? c->swaps[v->id] + 1 : 1;
 	return 0;
 }
 
@@ -333,10 +337,17 @@ static int sync_vips_out(struct sync_ctx *c, const struct xlb_state *from,
 int dataplane__sync(const struct xlb_maps *m, const struct xlb_state *from,
 		    const struct xlb_state *to, struct xlb_errmsg *e)
 {
+	return dataplane__sync_counted(m, from, to, NULL, e);
+}
+
+int dataplane__sync_counted(const struct xlb_maps *m, const struct xlb_state *from,
+			    const struct xlb_state *to, __u64 *swaps, struct xlb_errmsg *e)
+{
 	struct sync_ctx c;
 	int err;
 
 	err = ctx__init(&c, m, from, to, e);
+	c.swaps = swaps;
 	if (!err)
 		err = sync_config(&c, from, to);
 	if (!err)

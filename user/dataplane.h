@@ -23,6 +23,10 @@
  */
 int dataplane__sync(const struct xlb_maps *m, const struct xlb_state *from,
 		    const struct xlb_state *to, struct xlb_errmsg *e);
+/* The same, counting each VIP's ring swaps in swaps[VIP id] (XLB_MAX_VIPS
+ * entries): a VIP new to the maps starts at 1, so a reused id starts over. */
+int dataplane__sync_counted(const struct xlb_maps *m, const struct xlb_state *from,
+			    const struct xlb_state *to, __u64 *swaps, struct xlb_errmsg *e);
 
 /* The source ACL, rate limits and flow budget (dataplane_guard.c), the
  * parts of dataplane__sync around the VIP entries: _in adds and changes
