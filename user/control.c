@@ -64,6 +64,7 @@ struct ctl_server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct ctl_client *clients;
 	size_t nr_clients;
+	__u64 errors; /* answers with an error, for /metrics */
 	char rbuf[XLB_CTL_RECORD_MAX];
 };
 
@@ -129,6 +130,8 @@ static int out_error(struct ctl_client *c, const struct nlmsghdr *req, int err, 
 
 	if (len < 0)
 		return len;
+	if (err)
+		c->srv->errors++;
 	return out_append(c, buf, (size_t)len);
 }
 
@@ -142,6 +145,7 @@ static int out_batch_error(struct ctl_client *c, const struct nlmsghdr *end,
 
 	if (len < 0)
 		return len;
+	c->srv->errors++;
 	((struct nlmsghdr *)buf)->nlmsg_seq = end->nlmsg_seq;
 	return out_append(c, buf, (size_t)len);
 }
@@ -491,6 +495,7 @@ static void accept_event(struct xlb_loop *loop, int lfd, uint32_t events, void *
 	if (srv->nr_clients >= CTL_MAX_CLIENTS) {
 		pr_warn("control: more than %d clients: pid %d refused\n", CTL_MAX_CLIENTS,
 			cred.pid);
+		srv->errors++;
 		refuse(fd, -EUSERS, "too many clients");
 		return;
 	}
@@ -609,4 +614,9 @@ void ctl_server__close(struct ctl_server *srv)
 	if (unlink(srv->path) && errno != ENOENT)
 		pr_warn("unlink %s: %s\n", srv->path, strerror(errno));
 	free(srv);
+}
+
+__u64 ctl_server__errors(const struct ctl_server *srv)
+{
+	return srv ? srv->errors : 0;
 }

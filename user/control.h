@@ -38,6 +38,9 @@ int ctl_server__open(struct ctl_server **srvp, struct xlb_loop *loop, const char
 		     uid_t allow_uid, const struct ctl_handler *h);
 /* Drops every client, stops listening and removes the socket file. */
 void ctl_server__close(struct ctl_server *srv);
+/* Requests answered with an error (NLMSG_ERROR, errno not 0) and clients
+ * refused, since open; 0 for NULL. */
+__u64 ctl_server__errors(const struct ctl_server *srv);
 
 /* Queues m as a reply to the request being answered: type and seq are the
  * request's, NLM_F_MULTI is set for a dump. */
