@@ -20,7 +20,9 @@ struct hs_slot {
 	struct xlb_health_target *t;
 	struct state_check *check; /* the spec t runs (a reference) */
 	__u32 generation;
-	__u32 epoch; /* the last update that saw the backend */
+	__u32 epoch;		      /* the last update that saw the backend */
+	__u32 vip_id;		      /* its VIP's, for the latency histograms */
+	__u64 by_reason[XLB_CR__MAX]; /* results since the target was added */
 };
 
 struct health_sync {
@@ -28,6 +30,8 @@ struct health_sync {
 	health_sync_set_fn set;
 	void *arg;
 	struct hs_slot slots[XLB_MAX_BACKENDS];
+	struct health_sync_latency latency[XLB_MAX_VIPS]; /* by VIP id */
+	__u32 vip_epoch[XLB_MAX_VIPS];			  /* the last update that saw the VIP */
 	__u32 epoch;
 	__u32 targets;
 	__u64 results;
@@ -69,13 +73,32 @@ static void on_change(struct xlb_health_target *t, enum xlb_health state, uint64
 		record_swap(hs, (xlb_now_ns() - decided_ns) / NSEC_PER_USEC);
 }
 
+static void record_latency(struct health_sync_latency *l, __u64 us)
+{
+	static const __u64 bounds[HS_LATENCY_BUCKETS - 1] = HS_LATENCY_BOUNDS_US;
+	unsigned int i;
+
+	for (i = 0; i < HS_LATENCY_BUCKETS - 1 && us > bounds[i]; i++)
+		;
+	l->buckets[i]++;
+	l->count++;
+	l->sum_us += us;
+}
+
 static void on_result(struct xlb_health_target *t, const struct xlb_check_result *r, void *arg)
 {
+	__u32 id = (__u32)(uintptr_t)xlb_health_target__user(t);
 	struct health_sync *hs = arg;
+	struct hs_slot *slot;
 
-	(void)t;
-	(void)r;
 	hs->results++;
+	if (id >= XLB_MAX_BACKENDS)
+		return;
+	slot = &hs->slots[id];
+	if ((unsigned int)r->reason < XLB_CR__MAX)
+		slot->by_reason[r->reason]++;
+	if (slot->vip_id && slot->vip_id < XLB_MAX_VIPS)
+		record_latency(&hs->latency[slot->vip_id], r->latency_ns / NSEC_PER_USEC);
 }
 
 int health_sync__new(struct xlb_loop *loop, health_sync_set_fn set, void *arg,
@@ -194,6 +217,7 @@ int health_sync__update(struct health_sync *hs, const struct xlb_state *s)
 
 			err = slot_update(hs, slot, v, b, state__backend_check(v, b, NULL));
 			slot->epoch = hs->epoch;
+			slot->vip_id = v->id;
 			if (err && !first)
 				first = err;
 		}
@@ -201,6 +225,13 @@ int health_sync__update(struct health_sync *hs, const struct xlb_state *s)
 	for (id = 1; id < XLB_MAX_BACKENDS; id++)
 		if (hs->slots[id].t && hs->slots[id].epoch != hs->epoch)
 			slot_clear(hs, &hs->slots[id]);
+	/* a VIP gone (its id may come back for another) forgets its latencies */
+	for (i = 0; i < s->nr_vips; i++)
+		if (s->vips[i].id < XLB_MAX_VIPS)
+			hs->vip_epoch[s->vips[i].id] = hs->epoch;
+	for (id = 1; id < XLB_MAX_VIPS; id++)
+		if (hs->vip_epoch[id] != hs->epoch)
+			memset(&hs->latency[id], 0, sizeof(hs->latency[id]));
 	return first;
 }
 
@@ -223,4 +254,18 @@ void health_sync__stats(const struct health_sync *hs, struct xlb_ctl_health_stat
 	out->swap_sum_us = hs->swap_sum_us;
 	out->swap_max_us = hs->swap_max_us;
 	memcpy(out->buckets, hs->buckets, sizeof(out->buckets));
+}
+
+const __u64 *health_sync__results(const struct health_sync *hs, __u32 backend_id)
+{
+	if (backend_id >= XLB_MAX_BACKENDS || !hs->slots[backend_id].t)
+		return NULL;
+	return hs->slots[backend_id].by_reason;
+}
+
+const struct health_sync_latency *health_sync__latency(const struct health_sync *hs, __u32 vip_id)
+{
+	if (vip_id >= XLB_MAX_VIPS || !hs->latency[vip_id].count)
+		return NULL;
+	return &hs->latency[vip_id];
 }

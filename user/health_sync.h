@@ -18,6 +18,21 @@
 
 struct health_sync;
 
+/* Check durations, from start to result, per VIP: bucket upper bounds in
+ * microseconds (1 ms ... 10 s); the last bucket has none. */
+#define HS_LATENCY_BUCKETS 14
+#define HS_LATENCY_BOUNDS_US                                                                       \
+	{                                                                                          \
+		1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000,   \
+			5000000, 10000000                                                          \
+	}
+
+struct health_sync_latency {
+	__u64 buckets[HS_LATENCY_BUCKETS]; /* results per bucket (not cumulative) */
+	__u64 count;
+	__u64 sum_us;
+};
+
 /* Applies a health change to the model and the maps. Returns 1 when the
  * change reached the maps (a ring or backend entry was swapped), 0 when
  * nothing had to change, or -errno. */
@@ -40,5 +55,10 @@ bool health_sync__status(const struct health_sync *hs, __u32 backend_id,
 			 struct xlb_health_status *st);
 /* Counts and the decision-to-swap histogram. */
 void health_sync__stats(const struct health_sync *hs, struct xlb_ctl_health_stats *out);
+/* A backend's check results by reason (XLB_CR__MAX counts, since its check
+ * was added); NULL if it has no check. */
+const __u64 *health_sync__results(const struct health_sync *hs, __u32 backend_id);
+/* The check durations of a VIP's backends; NULL before any result. */
+const struct health_sync_latency *health_sync__latency(const struct health_sync *hs, __u32 vip_id);
 
 #endif /* XLB_HEALTH_SYNC_H */
