@@ -4,7 +4,8 @@
  * backend's generation matches and it is active, or draining (but for a new
  * SYN on the same tuple); otherwise (or
  * for a new flow) the Maglev ring chooses an active backend and the flow
- * table remembers it, unless this CPU's insert budget is spent. Fragments
+ * table remembers it, unless this CPU's insert budget is spent; a new flow
+ * may be sampled for the access log (sample.h). Fragments
  * skip the table (no ports); ICMP errors read it but never write it.
  */
 #ifndef XLB_BPF_FLOW_H
@@ -15,6 +16,7 @@
 #include "maglev.h"
 #include "maps.h"
 #include "ratelimit.h"
+#include "sample.h"
 #include "stats.h"
 
 static __always_inline struct xlb_backend *xlb_backend_get(__u32 id)
@@ -68,6 +70,8 @@ static __always_inline int xlb_flow_schedule(struct xlb_pkt *pkt)
 	if (be->family != pkt->family)
 		return XLB_STAT_DROP_FAMILY;
 	if (pkt->kind == XLB_PKT_FLOW) {
+		if (pkt->flow == XLB_FLOW_MISS)
+			xlb_sample_flow(pkt);
 		/* Past this CPU's insert budget a new flow is forwarded but not
 		 * stored, so a flood of new flows cannot evict the established
 		 * ones. Such a flow is not pinned: each of its packets goes
