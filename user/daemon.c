@@ -256,6 +256,8 @@ int xlbd__reload(struct xlbd *d)
 	else
 		err = xlbd__commit(d, &work, &e);
 	if (!err)
+		d->counters.config_changes++;
+	if (!err)
 		pr_info("%s: config %s applied (%zu VIPs)\n", d->name, d->opt.config,
 			d->state.nr_vips);
 	else if (e.err)
@@ -299,6 +301,7 @@ static void on_timer(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
 		return;
 	d->ticks += n;
 	housekeeping(d, d->ticks % XLBD_NEXTHOP_TICKS < n);
+	xlbd__metrics_tick(d);
 	if (d->ticks % XLBD_ROUTE_TICKS < n)
 		announce_sync(d);
 }
@@ -447,6 +450,7 @@ void xlbd__fini(struct xlbd *d)
 	d->ctl = NULL;
 	xlb_http__close(d->http);
 	d->http = NULL;
+	xlbd__metrics_close(d);
 	health_sync__free(d->hs);
 	d->hs = NULL;
 	xlb_loop__fini(&d->loop);
@@ -484,7 +488,7 @@ int xlbd__commit(struct xlbd *d, struct xlb_state *next, struct xlb_ctl_err *e)
 	if (err || failed)
 		pr_warn("%s: next hops of %u new backends not ready: retried later\n", d->name,
 			failed);
-	err = dataplane__sync(&d->maps, &d->state, next, &em);
+	err = dataplane__sync_counted(&d->maps, &d->state, next, d->counters.ring_swaps, &em);
 	if (!err) {
 		state__move(&d->state, next);
 		/* checks follow the backends; one that cannot start is logged */
@@ -494,7 +498,7 @@ int xlbd__commit(struct xlbd *d, struct xlb_state *next, struct xlb_ctl_err *e)
 		return 0;
 	}
 	pr_warn("%s: %s: %s; undoing\n", d->name, em.text, strerror(-err));
-	undo = dataplane__sync(&d->maps, next, &d->state, NULL);
+	undo = dataplane__sync_counted(&d->maps, next, &d->state, d->counters.ring_swaps, NULL);
 	if (!undo)
 		undo = state_file__save(d->state_path, &d->state);
 	if (undo)
@@ -523,6 +527,8 @@ int xlbd__apply(void *ctx, const struct xlb_ctl_msg *msgs, size_t n, size_t *fai
 		}
 	}
 	err = xlbd__commit(d, &work, e);
+	if (!err)
+		d->counters.config_changes++;
 cleanup:
 	state__fini(&work);
 	return err;
