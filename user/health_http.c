@@ -111,5 +111,7 @@ int xlbd__http_routes(struct xlbd *d)
 		err = xlb_http__route(d->http, "/health/live", live, d);
 	if (!err)
 		err = xlb_http__route(d->http, "/health/ready", ready, d);
+	if (!err)
+		err = xlbd__metrics_open(d);
 	return err;
 }
