@@ -12,7 +12,10 @@
 #   BENCH_TIMEOUT  seconds xdp_cost may take               [300]
 #   E2E_PACKETS    packets of each end-to-end case         [50000000]
 #   HC_TARGETS     health-check target counts             [500 1000]
-# (the end-to-end run gets E2E_TIMEOUT, the control-plane and memory tools
+#   CP_RUNS        runs of each control-plane latency     [50]
+#   TCP_ROUNDS     rounds of the wrk cases (median shown) [3]
+# (the end-to-end run gets E2E_TIMEOUT, the wrk comparison TCP_TIMEOUT, the
+# control-plane latencies CP_TIMEOUT, the control-plane and memory tools
 # SHORT_TIMEOUT each), so the whole stays under 10 minutes once built.
 # The XDP measurements run in a network namespace the tool makes for itself
 # (unshare), which goes away with it: nothing is left behind.
@@ -27,6 +30,10 @@ BENCH_OUT=${BENCH_OUT:-$ROOT/BENCHMARKS.md}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-300}
 SHORT_TIMEOUT=60
 E2E_TIMEOUT=120
+TCP_TIMEOUT=200
+CP_TIMEOUT=150
+CP_RUNS=${CP_RUNS:-50}
+TCP_ROUNDS=${TCP_ROUNDS:-3}
 HC_TIMEOUT=120
 HC_TARGETS=${HC_TARGETS:-500 1000}
 E2E_PACKETS=${E2E_PACKETS:-50000000}
@@ -40,7 +47,7 @@ die() {
 
 [ "$(id -u)" -eq 0 ] || die "run as root (BPF_PROG_TEST_RUN, network namespaces)"
 for t in bench/xdp_cost bench/maglev_cost bench/map_memory bench/livegen \
-	tests/e2e/xlb-smoke tests/e2e/xlb-hc-probe xlb-decap; do
+	tests/e2e/xlb-smoke tests/e2e/xlb-hc-probe xlb-decap xlbd xlbctl; do
 	[ -x "$BUILD/$t" ] || die "missing $BUILD/$t (make bench builds it)"
 done
 
@@ -78,6 +85,16 @@ start=$(date +%s)
 	echo
 	timeout "$SHORT_TIMEOUT" "$BUILD/bench/maglev_cost" || echo "(maglev_cost failed: exit $?)"
 	echo
+	echo "bench/cp_latency.sh, $CP_RUNS runs each, wall clock (p99: nearest rank):" \
+		"from the check result that took a backend down (tcp check, interval 100 ms," \
+		"fall 2, rise 2) to its ring swap, by xlbd's clock, one sample per change;" \
+		"from the start of \`xlbctl backend add\` to the first new flow (one every" \
+		"0.1 ms, a third for the new backend) at the added backend, by tcpdump's" \
+		"timestamp there."
+	echo
+	BUILD=$BUILD CP_RUNS=$CP_RUNS timeout "$CP_TIMEOUT" "$ROOT/bench/cp_latency.sh" ||
+		echo "(cp_latency.sh failed: exit $?)"
+	echo
 	echo "### Health checking"
 	echo
 	echo "bench/hc_cost.sh: xlb-hc-probe (xlbd's engine) checks N HTTP targets every 1 s" \
@@ -100,6 +117,17 @@ start=$(date +%s)
 	echo
 	BUILD=$BUILD E2E_PACKETS=$E2E_PACKETS timeout "$E2E_TIMEOUT" "$ROOT/bench/e2e.sh" ||
 		echo "(e2e.sh failed: exit $?)"
+	echo
+	echo "### TCP through the VIP"
+	echo
+	echo "bench/tcp_compare.sh: wrk --latency from the client to nginx on two backends" \
+		"(one for the direct floor), 3 s a run after a 1 s warm-up, the cases" \
+		"interleaved over $TCP_ROUNDS rounds (medians shown; × direct: median of each" \
+		"round's ratio to its own direct run); wrk, nginx, the lb and the kernel share" \
+		"the 2 CPUs."
+	echo
+	BUILD=$BUILD TCP_ROUNDS=$TCP_ROUNDS timeout "$TCP_TIMEOUT" "$ROOT/bench/tcp_compare.sh" ||
+		echo "(tcp_compare.sh failed: exit $?)"
 	echo
 	echo "### Memory of the maps"
 	echo
