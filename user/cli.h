@@ -27,11 +27,15 @@ enum xlb_cli_action {
 	XLB_CLI_ACL_SHOW,	/* msg is an ACL_GET */
 	XLB_CLI_RATELIMIT_SHOW, /* msg is a RATELIMIT_GET */
 	XLB_CLI_RATELIMIT_TOP,	/* msg is a RATELIMIT_TOP */
+	XLB_CLI_TOP,		/* VIP_GET and BACKEND_GET (msg's VIP filters), STATS_GET,
+				 * CONFIG_GET, every interval_ns */
 };
 
 struct xlb_cli_cmd {
 	enum xlb_cli_action action;
 	struct xlb_ctl_msg msg;
+	__u64 interval_ns; /* top: between two refreshes */
+	__u32 count;	   /* top: refreshes printed as text; 0 = the live view */
 };
 
 /* Parses one command (argv holds its words, without "xlbctl" and options).
