@@ -95,6 +95,8 @@ $(LIB): $(LIB_OBJS)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# xlbctl top draws with curses; only xlbctl links it.
+$(BUILD)/xlbctl: LDLIBS += -lncurses
 $(BUILD)/%: user/%.c $(LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
@@ -161,6 +163,9 @@ INST_MAN8  := $(notdir $(wildcard docs/man/*.8))
 INST_DOCS  := README.md $(wildcard docs/*.md)
 # deploy/ example -> its name under $(SYSCONFDIR)/xlb/
 INST_EXAMPLES := xlb.conf:xlb.conf.example xlb-decap.env:decap.env.example
+# Monitoring examples: deploy/D/* -> $(EXAMPLEDIR)/D/
+EXAMPLEDIR ?= $(DOCDIR)/examples
+INST_MONITORING := prometheus grafana
 
 .PHONY: install uninstall deb
 install: all
@@ -177,6 +182,8 @@ install: all
 	$(INSTALL) -m 0644 $(INST_DOCS) $(DESTDIR)$(DOCDIR)/
 	$(foreach e,$(INST_EXAMPLES),$(INSTALL) -m 0644 deploy/$(word 1,$(subst :, ,$(e))) \
 		$(DESTDIR)$(SYSCONFDIR)/xlb/$(word 2,$(subst :, ,$(e))) &&) true
+	$(foreach d,$(INST_MONITORING),$(INSTALL) -d $(DESTDIR)$(EXAMPLEDIR)/$(d) && \
+		$(INSTALL) -m 0644 $(wildcard deploy/$(d)/*) $(DESTDIR)$(EXAMPLEDIR)/$(d)/ &&) true
 
 # Removes what install put there; the directories only if left empty (an
 # operator's /etc/xlb/*.conf stays).
@@ -187,8 +194,10 @@ uninstall:
 		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(INST_MAN5)) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(INST_MAN8)) \
 		$(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(INST_DOCS))) \
-		$(foreach e,$(INST_EXAMPLES),$(DESTDIR)$(SYSCONFDIR)/xlb/$(word 2,$(subst :, ,$(e))))
-	for d in $(DESTDIR)$(XLBLIBDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/xlb; do \
+		$(foreach e,$(INST_EXAMPLES),$(DESTDIR)$(SYSCONFDIR)/xlb/$(word 2,$(subst :, ,$(e)))) \
+		$(foreach d,$(INST_MONITORING),$(addprefix $(DESTDIR)$(EXAMPLEDIR)/$(d)/,$(notdir $(wildcard deploy/$(d)/*))))
+	for d in $(DESTDIR)$(XLBLIBDIR) $(addprefix $(DESTDIR)$(EXAMPLEDIR)/,$(INST_MONITORING)) \
+		$(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/xlb; do \
 		[ ! -d $$d ] || rmdir --ignore-fail-on-non-empty $$d; done
 
 # The Debian package, built by dpkg-buildpackage from a copy of the tree
