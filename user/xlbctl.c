@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "cli_print.h"
 #include "cli_show.h"
+#include "cli_top.h"
 #include "ctl_client.h"
 
 #define SOCK_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
@@ -36,7 +37,7 @@ static void usage(FILE *out)
 		     "/NAME" XLB_CTL_SOCK_SUFFIX ")\n"
 		     "  -s, --socket PATH    the control socket\n"
 		     "commands: vip, backend, flow, stats, save, attach, detach, config, acl,\n"
-		     "ratelimit;\n"
+		     "ratelimit, top;\n"
 		     "`xlbctl help` or `xlbctl WORD... help` lists the words valid there.\n");
 }
 
@@ -164,6 +165,12 @@ static int run_command(struct xlb_ctl_client *c, struct xlb_cli_cmd *cmd, struct
 		err = xlb_ctl_client__request(c, &cmd->msg, xlb_msg_vec__push, &rls, e);
 		if (!err)
 			xlb_show__top(&rls);
+		break;
+	case XLB_CLI_TOP:
+		if (print_is_json())
+			err = xlb_ctl_err__set(e, -EINVAL, "top has no JSON (vip show -j has)");
+		else
+			err = xlb_cli_top__run(c, cmd, e);
 		break;
 	case XLB_CLI_FLOW_GET:
 	case XLB_CLI_CONFIG_SHOW:
