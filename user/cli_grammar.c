@@ -142,6 +142,19 @@ static int cmd_config_show(struct cli_state *st, const char *arg)
 	return start(st, XLB_CMD_CONFIG_GET, XLB_CLI_CONFIG_SHOW);
 }
 
+/* `top`: the live view's refresh interval, and its text mode's count. */
+#define TOP_INTERVAL_DEFAULT_NS (2 * XLB_NSEC_PER_SEC)
+#define TOP_INTERVAL_MIN_NS	(100 * XLB_NSEC_PER_MSEC)
+#define TOP_INTERVAL_MAX_NS	(3600 * XLB_NSEC_PER_SEC)
+#define TOP_COUNT_MAX		1000000
+
+static int cmd_top(struct cli_state *st, const char *arg)
+{
+	(void)arg;
+	st->cmd->interval_ns = TOP_INTERVAL_DEFAULT_NS;
+	return start(st, XLB_CMD_VIP_GET, XLB_CLI_TOP);
+}
+
 /* Values. */
 
 static int given_twice(struct cli_state *st, const char *word)
@@ -274,6 +287,26 @@ static int opt_announce(struct cli_state *st, const char *arg)
 		return err;
 	msg(st)->vip.announce = i;
 	xlb_ctl_msg__set(msg(st), XLB_A_ANNOUNCE);
+	return 0;
+}
+
+static int opt_top_interval(struct cli_state *st, const char *arg)
+{
+	uint64_t ns;
+
+	if (xlb_duration__parse(arg, &ns) || ns < TOP_INTERVAL_MIN_NS || ns > TOP_INTERVAL_MAX_NS)
+		return -EINVAL;
+	st->cmd->interval_ns = ns;
+	return 0;
+}
+
+static int opt_top_count(struct cli_state *st, const char *arg)
+{
+	unsigned long v;
+
+	if (xlb_num__parse(arg, TOP_COUNT_MAX, &v) || !v)
+		return -EINVAL;
+	st->cmd->count = v;
 	return 0;
 }
 
@@ -694,6 +727,15 @@ static const struct cli_token t_detach[] = {
 	LAST,
 };
 
+static const struct cli_token t_top[] = {
+	KW("interval", "SECS", opt_top_interval, NULL,
+	   "between refreshes: seconds, or 500ms, 2s, 1m (100ms..1h, default 2s)"),
+	KW("vip", "VIP", opt_vip, NULL, "only this VIP: " VIP_HELP),
+	KW("count", "N", opt_top_count, NULL, "print N refreshes as text, then exit"),
+	END(NULL),
+	LAST,
+};
+
 const struct cli_token cli_top[] = {
 	KW("vip", NULL, NULL, t_vip, "virtual services: add, del, set, show"),
 	KW("backend", NULL, NULL, t_backend, "backends of a VIP: add, del, set, show"),
@@ -706,5 +748,7 @@ const struct cli_token cli_top[] = {
 	KW("acl", NULL, NULL, cli_t_acl, "source prefixes denied or allowed: add, del, show"),
 	KW("ratelimit", NULL, NULL, cli_t_ratelimit,
 	   "per-source packet and new-flow limits: set, del, show, top"),
+	KW("top", NULL, cmd_top, t_top,
+	   "live view of VIPs, backends, rates and drops: [interval SECS] [vip VIP] [count N]"),
 	LAST,
 };
