@@ -136,6 +136,7 @@ static const struct attr_pol attr_pols[XLB_A__MAX] = {
 				  XLB_ANNOUNCE__MAX - 1},
 	[XLB_A_ANNOUNCE_TABLE] = {"announce_table", K_U32, C_RANGE, F(cfg.announce_table), 1,
 				  UINT32_MAX},
+	[XLB_A_SAMPLE_EVERY] = {"sample_every", K_U32, C_RANGE, F(cfg.sample_every), 0, UINT32_MAX},
 };
 
 static const struct attr_pol cnt_pols[XLB_CNT__MAX] = {
@@ -304,14 +305,17 @@ static const struct cmd_rule cmd_rules[XLB_CMD__MAX - XLB_CMD_VIP_ADD] = {
 	CMD(XLB_CMD_STATS_GET) = {"stats_get", true, false, 0, 0, 0,
 				  STAT_MSG | BIT(XLB_A_HEALTH_STATS), 0},
 	CMD(XLB_CMD_CONFIG_SET) = {"config_set", false, true,
-				   BIT(XLB_A_MTU) | SOURCES | BIT(XLB_A_FLOW_BUDGET), 0,
+				   BIT(XLB_A_MTU) | SOURCES | BIT(XLB_A_FLOW_BUDGET) |
+					   BIT(XLB_A_SAMPLE_EVERY),
+				   0,
 				   BIT(XLB_A_MTU) | BIT(XLB_A_SRC4_ADDR) | BIT(XLB_A_SRC6_ADDR) |
-					   BIT(XLB_A_FLOW_BUDGET),
+					   BIT(XLB_A_FLOW_BUDGET) | BIT(XLB_A_SAMPLE_EVERY),
 				   0, 0},
 	CMD(XLB_CMD_CONFIG_GET) = {"config_get", false, false, 0, 0, 0,
 				   BIT(XLB_A_MTU) | SOURCES | BIT(XLB_A_IFNAME) |
 					   BIT(XLB_A_XDP_MODE) | BIT(XLB_A_ATTACHED) |
-					   BIT(XLB_A_FLOW_BUDGET) | BIT(XLB_A_ANNOUNCE_TABLE),
+					   BIT(XLB_A_FLOW_BUDGET) | BIT(XLB_A_ANNOUNCE_TABLE) |
+					   BIT(XLB_A_SAMPLE_EVERY),
 				   BIT(XLB_A_MTU)},
 	CMD(XLB_CMD_ATTACH) = {"attach", false, false, BIT(XLB_A_IFNAME) | BIT(XLB_A_XDP_MODE), 0,
 			       0, 0, 0},

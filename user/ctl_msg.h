@@ -133,6 +133,7 @@ struct xlb_ctl_config {
 	char ifname[IF_NAMESIZE]; /* XLB_A_IFNAME */
 	__u32 flow_budget;	  /* XLB_A_FLOW_BUDGET */
 	__u32 announce_table;	  /* XLB_A_ANNOUNCE_TABLE */
+	__u32 sample_every;	  /* XLB_A_SAMPLE_EVERY */
 };
 
 /* A source prefix: an ACL entry, or a rate-limited source. */

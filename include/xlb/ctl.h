@@ -38,6 +38,7 @@
  *     and CONFIG_GET), XLB_CNT_ACL_DROPS, XLB_CNT_RL_*_DROPS, XLB_RL_TOP_*.
  *   - scale-out: XLB_A_ANNOUNCE (VIP_ADD, VIP_SET, VIP_GET), XLB_A_ANNOUNCE_STATE
  *     (enum xlb_announce_state, VIP_GET), XLB_A_ANNOUNCE_TABLE (CONFIG_GET).
+ *   - access log: XLB_A_SAMPLE_EVERY (CONFIG_SET, CONFIG_GET).
  */
 #ifndef XLB_CTL_H
 #define XLB_CTL_H
@@ -89,8 +90,10 @@ enum xlb_cmd {
 	XLB_CMD_BACKEND_GET, /* dump; [VIP key] filters one VIP's backends */
 	XLB_CMD_FLOW_GET,    /* FAMILY FLOW_SRC FLOW_SPORT FLOW_DST FLOW_DPORT PROTO */
 	XLB_CMD_STATS_GET,   /* dump: one message per enum xlb_stat, then HEALTH_STATS */
-	XLB_CMD_CONFIG_SET,  /* [MTU] [SRC4_ADDR SRC4_PLEN] [SRC6_ADDR SRC6_PLEN] [FLOW_BUDGET] */
-	XLB_CMD_CONFIG_GET,  /* one reply: MTU, sources, FLOW_BUDGET, IFNAME, XDP_MODE, ATTACHED */
+	XLB_CMD_CONFIG_SET,  /* [MTU] [SRC4_ADDR SRC4_PLEN] [SRC6_ADDR SRC6_PLEN] [FLOW_BUDGET]
+			      * [SAMPLE_EVERY] */
+	XLB_CMD_CONFIG_GET,  /* one reply: MTU, sources, FLOW_BUDGET, SAMPLE_EVERY, IFNAME,
+			      * XDP_MODE, ATTACHED */
 	XLB_CMD_ATTACH,	     /* [IFNAME] [XDP_MODE]: attach (or adopt) the program */
 	XLB_CMD_DETACH,	     /* [IFNAME]: remove the program (only this does) */
 	XLB_CMD_BATCH_BEGIN, /* no attributes */
@@ -166,6 +169,9 @@ enum xlb_attr {
 	XLB_A_ANNOUNCE,	      /* u8 0/1: the VIP's address may be announced (default 1) */
 	XLB_A_ANNOUNCE_STATE, /* u8 enum xlb_announce_state, VIP_GET reply */
 	XLB_A_ANNOUNCE_TABLE, /* u32, CONFIG_GET reply: xlbd's --announce-table, absent if none */
+
+	/* Access log (docs/operating.md). */
+	XLB_A_SAMPLE_EVERY, /* u32 one new flow in N sampled for the access log, 0 = off */
 	XLB_A__MAX,
 };
 
