@@ -229,6 +229,9 @@ test_install_and_uninstall() {
 			for f in "$E2E_ROOT"/docs/*.md; do
 				echo "usr/local/share/doc/xlb/${f##*/}"
 			done
+			for f in "$E2E_ROOT"/deploy/prometheus/* "$E2E_ROOT"/deploy/grafana/*; do
+				echo "usr/local/share/doc/xlb/examples/${f#"$E2E_ROOT"/deploy/}"
+			done
 			echo etc/xlb/xlb.conf.example
 			echo etc/xlb/decap.env.example
 		} | sort
