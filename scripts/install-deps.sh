@@ -12,7 +12,7 @@ openssl python3-grpcio jq
 libsystemd-dev systemd man-db groff-base
 debhelper dpkg-dev lintian
 bird2
-prometheus libncurses-dev tmux
+prometheus yq libncurses-dev tmux
 wrk haproxy nginx tcpdump
 "
 
