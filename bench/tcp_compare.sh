@@ -198,13 +198,44 @@ wrk_run() {
 		--latency "$@" "$url"
 }
 
+# TCP_DEBUG=1: per run, the CPU time all CPUs spent busy (and in softirq)
+# per request (the whole machine's) and the lb's listen drops, on stderr.
+# nstat's history is one file per user unless told: one per namespace.
+client_nstat() { client env NSTAT_HISTORY="$tmp/nstat.client" nstat "$@"; }
+
+debug_mark() {
+	lb env NSTAT_HISTORY="$tmp/nstat.lb" nstat -n >/dev/null
+	read -r _ cpu0 < <(head -1 /proc/stat)
+}
+
+debug_show() {
+	local cpu1
+	read -r _ cpu1 < <(head -1 /proc/stat)
+	awk -v n="$1" -v a="$cpu0" -v b="$cpu1" -v hz="$(getconf CLK_TCK)" '
+		/^Requests\/sec:/ { rps = $2 }
+		END {
+			split(a, x, " "); split(b, y, " ")
+			busy = (y[1] + y[2] + y[3] + y[6] + y[7]) - (x[1] + x[2] + x[3] + x[6] + x[7])
+			sirq = y[7] - x[7]
+			printf "%s: %.1f us busy per request (%.1f softirq)\n", n,
+				1e6 * busy / hz / (rps * secs), 1e6 * sirq / hz / (rps * secs)
+		}' secs="$TCP_SECONDS" "$tmp/wrk.out" >&2
+	lb env NSTAT_HISTORY="$tmp/nstat.lb" nstat | sed 's/^/  lb /' | grep -E "Listen|Drop|Retrans|Overflow|Cookie" >&2 || true
+}
+
 # measure MODE CASE URL [HEADER...]: a warm-up, then the run; appends
-# "MODE|CASE|round|req/s|p50 ms|p99 ms|errors" to $tmp/rows.
+# "MODE|CASE|round|req/s|p50 ms|p99 ms|errors|SYN retransmits" to
+# $tmp/rows (wrk's latency starts at the request: a connection whose SYN
+# was lost shows in the rate and the retransmits, not in the latency).
 measure() {
 	local mode=$1 name=$2 url=$3
 	shift 3
 	wrk_run "$TCP_WARMUP" "$url" "$@" >/dev/null 2>&1 || true
+	[ -z "${TCP_DEBUG:-}" ] || debug_mark
+	client_nstat -n >/dev/null
 	wrk_run "$TCP_SECONDS" "$url" "$@" >"$tmp/wrk.out" 2>&1 || true
+	[ -z "${TCP_DEBUG:-}" ] || debug_show "$mode: $name"
+	client_nstat -z TcpExtTCPSynRetrans >>"$tmp/wrk.out"
 	awk -v m="$mode" -v n="$name" -v r="$round" '
 		function ms(v) {
 			if (v ~ /us$/) return v / 1000
@@ -218,9 +249,10 @@ measure() {
 		$1 == "Requests/sec:" { rps = $2 }
 		/Socket errors/ { gsub(/,/, ""); err += $4 + $6 + $8 + $10 }
 		/Non-2xx/ { err += $NF }
+		$1 == "TcpExtTCPSynRetrans" { synr = $2 }
 		END {
 			if (rps == "") rps = p50 = p99 = -1
-			printf "%s|%s|%d|%.0f|%.3f|%.3f|%d\n", m, n, r, rps, p50, p99, err
+			printf "%s|%s|%d|%.0f|%.3f|%.3f|%d|%d\n", m, n, r, rps, p50, p99, err, synr
 		}' "$tmp/wrk.out" >>"$tmp/rows"
 }
 
@@ -245,8 +277,8 @@ hap_version() { "$HAPROXY" -v | awk 'NR == 1 { print $3 }'; }
 # Per mode and case: medians over the rounds, the ratio being the median of
 # each round's ratio to the floor run just before it in the same round.
 print_table() {
-	echo "| $TCP_CONNS connections, $TCP_THREADS threads | requests/s (median) | min–max | × direct | p50 ms | p99 ms | errors |"
-	echo "|---|---:|---:|---:|---:|---:|---:|"
+	echo "| $TCP_CONNS connections, $TCP_THREADS threads | requests/s (median) | min–max | × direct | p50 ms | p99 ms | errors | SYN retransmits |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 	awk -F'|' -v floor="$FLOOR" '
 		function median(list,   n, a, i, j, t) {
 			n = split(list, a, " ")
@@ -274,15 +306,16 @@ print_table() {
 			rps[k] = rps[k] " " $4; p50[k] = p50[k] " " $5; p99[k] = p99[k] " " $6
 			if (base[$1, $3] > 0) ratio[k] = ratio[k] " " $4 / base[$1, $3]
 			err[k] += $7
+			synr[k] += $8
 		}
 		END {
 			for (i = 1; i <= nk; i++) {
 				k = order[i]
-				if (rps[k] == "") { printf "| %s | failed | | | | | |\n", k; continue }
-				printf "| %s | %d | %d–%d | %.2f× | %.2f | %.2f | %d%s |\n", k,
+				if (rps[k] == "") { printf "| %s | failed | | | | | | |\n", k; continue }
+				printf "| %s | %d | %d–%d | %.2f× | %.2f | %.2f | %d%s | %d |\n", k,
 					median(rps[k]), lo(rps[k]), hi(rps[k]), median(ratio[k]),
 					median(p50[k]), median(p99[k]), err[k],
-					(failed[k] ? sprintf(" (%d runs failed)", failed[k]) : "")
+					(failed[k] ? sprintf(" (%d runs failed)", failed[k]) : ""), synr[k]
 			}
 		}' "$tmp/rows"
 }
