@@ -345,6 +345,7 @@ void xlb_health__result(struct xlb_health_target *t, struct xlb_check_result *r)
 
 	r->at_ns = now;
 	r->latency_ns = now - t->started_ns;
+	r->late_ns = t->late_ns;
 	t->running = false;
 	t->probe = NULL;
 	t->last = *r;
@@ -372,6 +373,7 @@ static void start_check(struct xlb_health_target *t, uint64_t now)
 	int err;
 
 	t->running = true;
+	t->late_ns = now > t->due_ns ? now - t->due_ns : 0;
 	t->started_ns = now;
 	schedule(t, now + t->conf.spec.timeout_ns);
 	err = ops->start(t);

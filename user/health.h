@@ -52,6 +52,7 @@ struct xlb_check_result {
 	int code;	     /* HTTP status, exit status, gRPC status, signal or errno */
 	uint64_t at_ns;	     /* CLOCK_MONOTONIC when the result came */
 	uint64_t latency_ns; /* from the check's start to its result */
+	uint64_t late_ns;    /* from the check's due time to its start */
 	char text[XLB_CHECK_TEXT_LEN];
 	char output[XLB_CHECK_OUTPUT_LEN]; /* one line, control characters blanked */
 };

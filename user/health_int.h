@@ -73,6 +73,7 @@ struct xlb_health_target {
 	size_t heap_idx;
 	uint64_t due_ns;
 	uint64_t started_ns;
+	uint64_t late_ns; /* the running check started this long after due */
 	bool running;
 	void *probe; /* the check type's state while running */
 	struct xlb_health_target *prev, *next;

@@ -11,6 +11,10 @@
  *   change TIME NAME STATE TEXT
  *   result TIME NAME ok|fail LATENCY_MS TEXT | OUTPUT     (with -v)
  *   final NAME STATE CHECKS TEXT | OUTPUT
+ *   stats TIME results N ok N late N late_max_ms X latency_max_ms X   (on SIGUSR1)
+ * The stats are counted since the start, for bench/hc_cost.sh to take the
+ * difference over a window; "late" is a check that started more than
+ * LATE_NS after it was due.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,6 +32,7 @@
 #define MAX_TARGETS 8192 /* bench/hc_cost.sh probes up to thousands */
 #define NAME_LEN    64
 #define EXIT_USAGE  2
+#define LATE_NS	    (100 * XLB_NSEC_PER_MSEC) /* a tenth of the default timeout */
 
 struct probe_target {
 	char name[NAME_LEN];
@@ -41,6 +46,7 @@ struct probe {
 	int nr_targets;
 	bool verbose;
 	uint64_t duration_ns;
+	uint64_t results, ok, late, late_max_ns, latency_max_ns;
 };
 
 static void usage(void)
@@ -80,6 +86,13 @@ static void on_result(struct xlb_health_target *t, const struct xlb_check_result
 {
 	struct probe *p = arg;
 
+	p->results++;
+	p->ok += r->reason == XLB_CR_OK;
+	p->late += r->late_ns > LATE_NS;
+	if (r->late_ns > p->late_max_ns)
+		p->late_max_ns = r->late_ns;
+	if (r->latency_ns > p->latency_max_ns)
+		p->latency_max_ns = r->latency_ns;
 	if (!p->verbose)
 		return;
 	printf("result %.3f %s %s %.1f %s | %s\n", epoch_of(r->at_ns), name_of(t),
@@ -93,6 +106,28 @@ static void on_stop(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
 	(void)events;
 	(void)arg;
 	xlb_loop__stop(loop);
+}
+
+static void print_stats(const struct probe *p)
+{
+	printf("stats %.3f results %llu ok %llu late %llu late_max_ms %.1f latency_max_ms %.1f\n",
+	       epoch_of(xlb_now_ns()), (unsigned long long)p->results, (unsigned long long)p->ok,
+	       (unsigned long long)p->late, (double)p->late_max_ns / XLB_NSEC_PER_MSEC,
+	       (double)p->latency_max_ns / XLB_NSEC_PER_MSEC);
+}
+
+/* SIGUSR1 prints the stats; SIGINT and SIGTERM stop. */
+static void on_signal(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
+{
+	int signo;
+
+	(void)events;
+	while ((signo = xlb_signalfd__read(fd)) > 0) {
+		if (signo == SIGUSR1)
+			print_stats(arg);
+		else
+			xlb_loop__stop(loop);
+	}
 }
 
 /* Index of the next "target" word at or after i, or argc. */
@@ -203,6 +238,7 @@ int main(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGUSR1);
 	err = sigfd = xlb_signalfd__open(&sigs);
 	if (err < 0)
 		goto cleanup;
@@ -213,7 +249,7 @@ int main(int argc, char **argv)
 	if (!err)
 		err = xlb_loop__add(&p.loop, timerfd, EPOLLIN, on_stop, NULL);
 	if (!err)
-		err = xlb_loop__add(&p.loop, sigfd, EPOLLIN, on_stop, NULL);
+		err = xlb_loop__add(&p.loop, sigfd, EPOLLIN, on_signal, &p);
 	if (!err)
 		err = xlb_loop__run(&p.loop);
 	if (!err)
