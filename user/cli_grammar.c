@@ -521,12 +521,24 @@ static int opt_source(struct cli_state *st, const char *arg)
 	return 0;
 }
 
+/* `sample N`: the access log's one new flow in N; 0 is off. */
+static int opt_sample(struct cli_state *st, const char *arg)
+{
+	unsigned long v;
+
+	if (xlb_num__parse(arg, UINT32_MAX, &v))
+		return -EINVAL;
+	msg(st)->cfg.sample_every = (__u32)v;
+	xlb_ctl_msg__set(msg(st), XLB_A_SAMPLE_EVERY);
+	return 0;
+}
+
 static int end_config_set(struct cli_state *st, const char *arg)
 {
 	(void)arg;
 	if (!has(st, XLB_A_MTU) && !has(st, XLB_A_SRC4_ADDR) && !has(st, XLB_A_SRC6_ADDR) &&
-	    !has(st, XLB_A_FLOW_BUDGET))
-		return cli_missing(st, "mtu MTU, source ADDR[/PLEN] or flow-budget N");
+	    !has(st, XLB_A_FLOW_BUDGET) && !has(st, XLB_A_SAMPLE_EVERY))
+		return cli_missing(st, "mtu MTU, source ADDR[/PLEN], flow-budget N or sample N");
 	return 0;
 }
 
@@ -705,12 +717,13 @@ static const struct cli_token t_config_set[] = {
 	KW("source", "ADDR[/PLEN]", opt_source, NULL, "outer source address or prefix"),
 	KW("flow-budget", "N", cli_opt_flow_budget, NULL,
 	   "new flows stored per second per CPU, 0 = no limit"),
+	KW("sample", "N", opt_sample, NULL, "access log: one new flow in N, 0 = off"),
 	END(end_config_set),
 	LAST,
 };
 static const struct cli_token t_config[] = {
 	KW("set", NULL, cmd_config_set, t_config_set,
-	   "mtu MTU | source ADDR[/PLEN] | flow-budget N"),
+	   "mtu MTU | source ADDR[/PLEN] | flow-budget N | sample N"),
 	KW("show", NULL, cmd_config_show, t_end, "the running settings"),
 	LAST,
 };
@@ -744,7 +757,8 @@ const struct cli_token cli_top[] = {
 	KW("save", NULL, cmd_save, t_end, "the running configuration, as a batch"),
 	KW("attach", NULL, cmd_attach, t_attach, "attach the XDP program"),
 	KW("detach", NULL, cmd_detach, t_detach, "remove the XDP program (traffic stops)"),
-	KW("config", NULL, NULL, t_config, "mtu, outer source, flow budget: set, show"),
+	KW("config", NULL, NULL, t_config,
+	   "mtu, outer source, flow budget, access-log sampling: set, show"),
 	KW("acl", NULL, NULL, cli_t_acl, "source prefixes denied or allowed: add, del, show"),
 	KW("ratelimit", NULL, NULL, cli_t_ratelimit,
 	   "per-source packet and new-flow limits: set, del, show, top"),

@@ -548,6 +548,8 @@ void xlb_show__config(const struct xlb_ctl_msg *c)
 	print_u64(PRINT_ANY, "mtu", "mtu %llu\n", c->cfg.mtu);
 	if (xlb_ctl_msg__has(c, XLB_A_FLOW_BUDGET))
 		print_u64(PRINT_ANY, "flow_budget", "flow-budget %llu\n", c->cfg.flow_budget);
+	if (xlb_ctl_msg__has(c, XLB_A_SAMPLE_EVERY))
+		print_u64(PRINT_ANY, "sample", "sample %llu\n", c->cfg.sample_every);
 	if (xlb_ctl_msg__has(c, XLB_A_SRC4_ADDR)) {
 		print_string(PRINT_ANY, "source4", "source %s",
 			     xlb_addr__str(&c->cfg.src4, XLB_AF_INET, buf, sizeof(buf)));
@@ -597,6 +599,8 @@ void xlb_show__save(FILE *out, const struct xlb_ctl_msg *cfg, const struct xlb_m
 
 	fprintf(out, "# xlb configuration, written by `xlbctl save`; load with xlbctl -b\n");
 	fprintf(out, "config set mtu %u\n", cfg->cfg.mtu);
+	if (xlb_ctl_msg__has(cfg, XLB_A_SAMPLE_EVERY))
+		fprintf(out, "config set sample %u\n", cfg->cfg.sample_every);
 	if (source_set(cfg, XLB_A_SRC4_ADDR, &cfg->cfg.src4))
 		fprintf(out, "config set source %s/%u\n",
 			xlb_addr__str(&cfg->cfg.src4, XLB_AF_INET, buf, sizeof(buf)),

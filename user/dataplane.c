@@ -36,6 +36,7 @@ int dataplane__config_entry(const struct xlb_state *s, struct xlb_config *out)
 
 	memset(out, 0, sizeof(*out));
 	out->mtu = s->mtu;
+	out->sample_every = s->sample_every;
 	if (s->src4.set)
 		err = xlb_config__set_source(out, XLB_AF_INET, &s->src4.addr, s->src4.plen);
 	if (!err && s->src6.set)

@@ -365,6 +365,8 @@ static int config_get(struct xlbd *d, struct ctl_reply *r)
 	xlb_ctl_msg__set(&m, XLB_A_MTU);
 	m.cfg.flow_budget = d->state.flow_budget;
 	xlb_ctl_msg__set(&m, XLB_A_FLOW_BUDGET);
+	m.cfg.sample_every = d->state.sample_every;
+	xlb_ctl_msg__set(&m, XLB_A_SAMPLE_EVERY);
 	if (d->state.src4.set) {
 		m.cfg.src4 = d->state.src4.addr;
 		m.cfg.src4_plen = d->state.src4.plen;

@@ -91,6 +91,8 @@ static int config_set(struct xlb_state *s, const struct xlb_ctl_msg *m, struct x
 		err = state__set_source(s, XLB_AF_INET6, &m->cfg.src6, m->cfg.src6_plen, em);
 	if (!err && xlb_ctl_msg__has(m, XLB_A_FLOW_BUDGET))
 		err = state__set_flow_budget(s, m->cfg.flow_budget, em);
+	if (!err && xlb_ctl_msg__has(m, XLB_A_SAMPLE_EVERY))
+		err = state__set_sample(s, m->cfg.sample_every, em);
 	return err;
 }
 

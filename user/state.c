@@ -176,6 +176,7 @@ int state__clone(struct xlb_state *dst, const struct xlb_state *src)
 	dst->src6 = src->src6;
 	dst->rl = src->rl;
 	dst->flow_budget = src->flow_budget;
+	dst->sample_every = src->sample_every;
 	err = state_acl__copy(&dst->acl, &src->acl);
 	if (!err)
 		err = ids__clone(&dst->vip_ids, &src->vip_ids);
@@ -757,6 +758,13 @@ int state__set_mtu(struct xlb_state *s, __u32 mtu, struct xlb_errmsg *e)
 	return 0;
 }
 
+int state__set_sample(struct xlb_state *s, __u32 every, struct xlb_errmsg *e)
+{
+	(void)e; /* every value is valid: 0 is off, N one in N */
+	s->sample_every = every;
+	return 0;
+}
+
 int state__set_source(struct xlb_state *s, int family, const struct xlb_addr *addr,
 		      unsigned int plen, struct xlb_errmsg *e)
 {
@@ -863,6 +871,7 @@ int state__reconcile(struct xlb_state *s, const struct xlb_state *want, struct x
 	s->mtu = want->mtu;
 	s->src4 = want->src4;
 	s->src6 = want->src6;
+	s->sample_every = want->sample_every;
 	return state__reconcile_guard(s, want, e);
 }
 

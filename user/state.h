@@ -111,6 +111,7 @@ struct xlb_state {
 	struct state_acl acl;	   /* the global list */
 	struct state_ratelimit rl; /* the limits of VIPs without their own */
 	__u32 flow_budget;	   /* new flows stored per second per CPU; 0 = no limit */
+	__u32 sample_every;	   /* access log: one new flow in N sampled; 0 = off */
 };
 
 /* What a request gives for a backend. */
@@ -166,6 +167,8 @@ int state__backend_set(struct xlb_state *s, const struct xlb_vip_key *key, int f
 int state__set_mtu(struct xlb_state *s, __u32 mtu, struct xlb_errmsg *e);
 int state__set_source(struct xlb_state *s, int family, const struct xlb_addr *addr,
 		      unsigned int plen, struct xlb_errmsg *e);
+/* The access log's sampling rate: one new flow in every (0 = off). */
+int state__set_sample(struct xlb_state *s, __u32 every, struct xlb_errmsg *e);
 
 /* Makes s say what want says (VIPs, backends, weights, flags, checks, settings)
  * while keeping the ids, generations and health of every VIP and backend

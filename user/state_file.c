@@ -12,6 +12,7 @@
  *   backend VIP_ID ID GENERATION ADDR PORT WEIGHT FLAGS HEALTH
  *   backend-check ID CHECK-WORDS...
  *   flow-budget N
+ *   sample N                       (access log: one new flow in N; absent = 0, off)
  *   ratelimit SCOPE PPS PPS_BURST FLOWS FLOWS_BURST PLEN4 PLEN6
  *   acl SCOPE ADDR PLEN deny|allow
  *   free-vip ID GENERATION         (free ids, oldest freed first)
@@ -115,6 +116,8 @@ static void write_model(FILE *f, const struct xlb_state *s)
 	write_source(f, XLB_AF_INET, &s->src4);
 	write_source(f, XLB_AF_INET6, &s->src6);
 	fprintf(f, "flow-budget %u\n", s->flow_budget);
+	if (s->sample_every)
+		fprintf(f, "sample %u\n", s->sample_every);
 	write_guard(f, XLB_SCOPE_GLOBAL, &s->acl, &s->rl);
 	for (i = 0; i < s->nr_vips; i++) {
 		const struct state_vip *v = &s->vips[i];
@@ -413,6 +416,9 @@ static int parse_line(struct xlb_state *s, char *line, bool *magic, struct free_
 		return n == 2 && !parse_u32(w[1], UINT32_MAX, &v)
 			       ? state__set_flow_budget(s, v, NULL)
 			       : -EINVAL;
+	if (!strcmp(w[0], "sample"))
+		return n == 2 && !parse_u32(w[1], UINT32_MAX, &v) ? state__set_sample(s, v, NULL)
+								  : -EINVAL;
 	if (!strcmp(w[0], "ratelimit"))
 		return parse_ratelimit(s, w, n);
 	if (!strcmp(w[0], "acl"))

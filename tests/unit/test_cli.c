@@ -244,7 +244,8 @@ Test(grammar, missing_words)
 	expect_error("flow get 198.18.0.1:1", "missing DST:PORT in \"flow get\"");
 	expect_error("flow get 198.18.0.1:1 198.18.1.10:80",
 		     "missing word in \"flow get\": expected tcp, udp");
-	expect_error("config set", "missing \"mtu MTU, source ADDR[/PLEN] or flow-budget N\"");
+	expect_error("config set",
+		     "missing \"mtu MTU, source ADDR[/PLEN], flow-budget N or sample N\"");
 	expect_error("", "missing word: expected vip, backend");
 }
 
@@ -434,6 +435,41 @@ Test(save, parses_back_into_the_same_config)
 	xlb_cli_batch__free(&b);
 	xlb_msg_vec__free(&vips);
 	xlb_msg_vec__free(&bes);
+}
+
+/* The sampling rate is saved right after the MTU and parses back; 0 (off)
+ * is saved too, so a saved config turns sampling off where it was on. */
+Test(save, sample_rate_parses_back)
+{
+	static const __u32 rates[] = {4, 0};
+	struct xlb_msg_vec vips = {0}, bes = {0};
+	struct xlb_ctl_msg cfg;
+	struct xlb_cli_batch b;
+	struct xlb_ctl_err e;
+	char out[OUT_MAX], want[OUT_MAX];
+	unsigned int i;
+	FILE *f;
+
+	for (i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+		memset(out, 0, sizeof(out));
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.cfg.mtu = TEST_MTU;
+		cfg.cfg.sample_every = rates[i];
+		xlb_ctl_msg__set(&cfg, XLB_A_SAMPLE_EVERY);
+		f = fmemopen(out, sizeof(out) - 1, "w");
+		xlb_show__save(f, &cfg, &vips, &bes);
+		fclose(f);
+		snprintf(want, sizeof(want), "config set mtu 1600\nconfig set sample %u\n",
+			 rates[i]);
+		cr_assert(strstr(out, want), "no \"%s\" in\n%s", want, out);
+		f = text_file(out);
+		cr_assert_eq(xlb_cli_batch__parse(f, "saved", &b, &e), 0, "%s\n%s", e.msg, out);
+		fclose(f);
+		cr_assert_eq(b.n, 2, "%s", out);
+		cr_assert(xlb_ctl_msg__has(&b.msgs[1], XLB_A_SAMPLE_EVERY));
+		cr_assert_eq(b.msgs[1].cfg.sample_every, rates[i]);
+		xlb_cli_batch__free(&b);
+	}
 }
 
 static void render(bool json, char *out, size_t len)
@@ -875,6 +911,18 @@ Test(grammar, acl_ratelimit_and_budget)
 	cr_assert(xlb_ctl_msg__has(m, XLB_A_FLOW_BUDGET));
 	expect_ok("config set flow-budget 0", &p);
 	cr_assert(xlb_ctl_msg__has(m, XLB_A_FLOW_BUDGET), "0: no limit, still a change");
+
+	expect_ok("config set sample 4", &p);
+	cr_assert_eq(m->cmd, XLB_CMD_CONFIG_SET);
+	cr_assert_eq(m->cfg.sample_every, 4);
+	cr_assert(xlb_ctl_msg__has(m, XLB_A_SAMPLE_EVERY));
+	cr_assert_not(xlb_ctl_msg__has(m, XLB_A_MTU));
+	expect_ok("config set sa 0", &p);
+	cr_assert(xlb_ctl_msg__has(m, XLB_A_SAMPLE_EVERY), "0: off, still a change");
+	cr_assert_eq(m->cfg.sample_every, 0);
+	expect_ok("config set mtu 1600 sample 4294967295", &p);
+	cr_assert_eq(m->cfg.sample_every, UINT32_MAX);
+	cr_assert_eq(m->cfg.mtu, 1600);
 }
 
 Test(grammar, acl_ratelimit_and_budget_errors)
@@ -919,6 +967,11 @@ Test(grammar, acl_ratelimit_and_budget_errors)
 	expect_error("ratelimit frob", "unknown word \"frob\" in \"ratelimit\"");
 	expect_error("config set flow-budget -1", "bad N \"-1\"");
 	expect_error("config set flow-budget 1000000001", "bad N \"1000000001\"");
+	expect_error("config set sample -1", "bad N \"-1\"");
+	expect_error("config set sample 4294967296", "bad N \"4294967296\"");
+	expect_error("config set sample", "missing N after \"sample\"");
+	expect_error("config set sample 2 sample 3", "\"sample\" given twice");
+	expect_error("config set s 1", "ambiguous word \"s\" in \"config set\": source, sample");
 }
 
 /* A reply of cmd for the save and show tests. */

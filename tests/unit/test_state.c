@@ -13,6 +13,7 @@
 
 #include <criterion/criterion.h>
 
+#include "dataplane.h"
 #include "maglev.h"
 #include "state.h"
 #include "state_file.h"
@@ -754,5 +755,51 @@ Test(state, announce_off_saved_reloaded_and_ready)
 	cr_assert(state__vip_find(&r, &k2)->announce_off);
 	state__fini(&want);
 	state__fini(&r);
+	state__fini(&s);
+}
+
+/* The access log's sampling rate: kept by clone and the state file (absent
+ * from the file while off), taken from the config by a reload, and written
+ * into the config map's entry. */
+Test(state, sample_rate_saved_reloaded_and_in_the_config_entry)
+{
+	char path[] = TMP_TEMPLATE;
+	struct xlb_state s, c, r, want;
+	struct xlb_config cfg;
+	struct xlb_errmsg e = {};
+	char text[512] = "";
+	FILE *f;
+	int fd;
+
+	cr_assert_eq(state__init(&s), 0);
+	cr_assert_eq(s.sample_every, 0, "off by default");
+	cr_assert_eq(state__set_sample(&s, 4, &e), 0);
+	cr_assert_eq(state__clone(&c, &s), 0);
+	cr_assert_eq(c.sample_every, 4);
+	cr_assert_eq(dataplane__config_entry(&c, &cfg), 0);
+	cr_assert_eq(cfg.sample_every, 4);
+
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(state_file__save(path, &s), 0);
+	cr_assert_eq(state__init(&r), 0);
+	cr_assert_eq(state_file__load(path, &r), 0);
+	cr_assert_eq(r.sample_every, 4);
+
+	/* a config without `config set sample` turns it off on reload */
+	cr_assert_eq(state__init(&want), 0);
+	cr_assert_eq(state__reconcile(&r, &want, &e), 0, "%s", e.text);
+	cr_assert_eq(r.sample_every, 0);
+	cr_assert_eq(state_file__save(path, &r), 0);
+	f = fopen(path, "r");
+	cr_assert_not_null(f);
+	cr_assert_gt(fread(text, 1, sizeof(text) - 1, f), 0);
+	fclose(f);
+	unlink(path);
+	cr_assert_null(strstr(text, "sample"), "off is not written:\n%s", text);
+	state__fini(&want);
+	state__fini(&r);
+	state__fini(&c);
 	state__fini(&s);
 }
