@@ -37,13 +37,15 @@ struct xlbd_opts {
 	socklen_t http_len;
 	bool http_explicit; /* given with --http: failing to listen stops the start */
 	/* VIP routes for BGP (docs/scale-out.md) */
-	__u32 announce_table;  /* 0: VIPs are not announced */
-	bool withdraw_on_stop; /* a clean stop withdraws the announced routes */
+	__u32 announce_table;	/* 0: VIPs are not announced */
+	bool withdraw_on_stop;	/* a clean stop withdraws the announced routes */
+	const char *access_log; /* NULL: none; "-": standard output */
 };
 
 struct health_sync;
 struct xlb_http;
 struct xlbd_metrics;
+struct xlb_access_log;
 
 /* Control-plane counters served by /metrics (docs/metrics.md); the code
  * that does the thing counts it. */
@@ -79,6 +81,7 @@ struct xlbd {
 	struct xlb_announce announce;
 	struct xlbd_counters counters;
 	struct xlbd_metrics *metrics; /* /metrics' own state (metrics_xlbd.c) */
+	struct xlb_access_log *alog;  /* --access-log (access_log.c) */
 };
 
 /* Names, paths and the instance lock (one xlbd per NAME): -EBUSY if another
