@@ -4,9 +4,9 @@
 # rules` and their unit tests (every alert fires when it should and stays
 # silent beside it); the example Prometheus configuration passes `promtool
 # check config` and scrapes xlbd's default endpoint; the Grafana dashboard
-# is valid JSON whose every query parses as PromQL; and every metric the
-# rules and the dashboard name is one docs/metrics.md documents, so a
-# renamed metric breaks this suite. The negative tests show each check can
+# is valid JSON whose every query parses as PromQL; and every metric (and
+# label) the rules, the dashboard and the queries of docs/operating.md name
+# is one docs/metrics.md documents, so a renamed metric breaks this suite. The negative tests show each check can
 # fail. No namespaces, no traffic: promtool and jq only.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -16,6 +16,7 @@ RULES=$PROM_DIR/xlb.rules.yml
 RULE_TESTS=$PROM_DIR/xlb.rules.test.yml
 PROM_CONF=$PROM_DIR/prometheus.yml
 DASHBOARD=$E2E_ROOT/deploy/grafana/xlb.json
+OPERATING_DOC=$E2E_ROOT/docs/operating.md # its ```promql blocks: a query a line
 METRICS_DOC=$E2E_ROOT/docs/metrics.md
 XLBD_ENDPOINT=127.0.0.1:9469 # xlbd's default --http, as docs/metrics.md says
 MIN_SCHEMA=36                # Grafana 9's dashboard schema
@@ -76,7 +77,7 @@ metric_names() {
 			-e 's/\b(by|without|on|ignoring|group_left|group_right)[[:space:]]*\([^)]*\)/ /g' \
 			-e 's/\b[a-zA-Z_][a-zA-Z0-9_]*[[:space:]]*\(/ (/g' |
 		grep -oE '[a-zA-Z_:][a-zA-Z0-9_:]*' |
-		grep -vxE 'and|or|unless|bool|offset|Inf|NaN|inf|nan' | sort -u
+		grep -vxE 'and|or|unless|bool|offset|group_left|group_right|Inf|NaN|inf|nan' | sort -u
 }
 
 # The label names docs/metrics.md documents, and those Prometheus adds
@@ -272,6 +273,7 @@ test_labels_are_documented() {
 		{
 			rule_exprs "$RULES"
 			dashboard_exprs "$DASHBOARD"
+			sed -n '/^```promql$/,/^```$/{/^```/d;p}' "$OPERATING_DOC"
 		} | label_names
 		jq -r '.groups[].rules[].annotations // {} | .[]' "$RULES_JSON" | template_labels
 		jq -r '.. | objects | .legendFormat? // empty' "$DASHBOARD" | template_labels
@@ -280,6 +282,22 @@ test_labels_are_documented() {
 	grep -qx backend <<<"$used" || fail "label extraction found no 'backend': $used"
 	bad=$(comm -23 <(sort -u <<<"$used") <(documented_labels "$METRICS_DOC" | sort -u))
 	[ -z "$bad" ] || fail "labels not in docs/metrics.md: $bad"
+}
+
+# The queries "Reading the metrics" in docs/operating.md tells operators to
+# run parse, and read documented metrics.
+test_operating_doc_queries() {
+	local rules=$E2E_TMP/doc-queries.yml names bad
+	sed -n '/^```promql$/,/^```$/{/^```/d;/^$/d;p}' "$OPERATING_DOC" >"$E2E_TMP/doc-queries"
+	assert_gt "$(wc -l <"$E2E_TMP/doc-queries")" 10 "queries in operating.md:"
+	jq -R -s '{groups: [{name: "doc", rules: [split("\n")[] | select(length > 0)] |
+		to_entries | map({record: "doc_query_\(.key)", expr: .value})}]}' \
+		"$E2E_TMP/doc-queries" >"$rules"
+	promtool check rules "$rules" >/dev/null 2>"$E2E_TMP/promtool.err" ||
+		fail "$(cat "$E2E_TMP/promtool.err")"
+	mapfile -t names < <(metric_names <"$E2E_TMP/doc-queries")
+	bad=$(undocumented "$METRICS_DOC" "${names[@]}")
+	[ -z "$bad" ] || fail "operating.md queries name metrics not in docs/metrics.md: $bad"
 }
 
 # Negative tests: each check above can fail.
