@@ -19,6 +19,7 @@
 #pragma GCC diagnostic ignored "-Wcast-qual"
 #include "xlb.skel.h"
 #pragma GCC diagnostic pop
+#include "access_log.h"
 #include "config.h"
 #include "daemon.h"
 #include "dataplane.h"
@@ -277,6 +278,8 @@ static void on_signal(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
 	while ((sig = xlb_signalfd__read(fd)) > 0) {
 		if (sig == SIGHUP) {
 			/* logged where it fails; the loop goes on either way */
+			if (xlb_access_log__reopen(d->alog))
+				pr_debug("SIGHUP: access log not reopened\n");
 			if (xlbd__reload(d))
 				pr_debug("SIGHUP: reload failed\n");
 			housekeeping(d, true);
@@ -344,6 +347,22 @@ static int start_http(struct xlbd *d)
 	return err;
 }
 
+/* --access-log: the samples ring buffer becomes one more fd of the loop. */
+static int start_access_log(struct xlbd *d)
+{
+	struct xlb_access_log_opts o = {
+		.path = d->opt.access_log,
+		.samples_fd = bpf_map__fd(d->skel->maps.samples),
+		.model = &d->state,
+		.lines = &d->counters.access_log_lines,
+		.errors = &d->counters.access_log_errors,
+	};
+
+	if (!d->opt.access_log)
+		return 0;
+	return xlb_access_log__open(&d->alog, &d->loop, &o);
+}
+
 static int open_loop(struct xlbd *d)
 {
 	struct ctl_handler h = {.apply = xlbd__apply, .query = xlbd__query, .ctx = d};
@@ -370,6 +389,8 @@ static int open_loop(struct xlbd *d)
 		err = start_checks(d);
 	if (!err)
 		err = start_http(d);
+	if (!err)
+		err = start_access_log(d);
 	if (err)
 		return err;
 	return ctl_server__open(&d->ctl, &d->loop, d->sock_path, d->opt.allow_uid, &h);
@@ -451,6 +472,8 @@ void xlbd__fini(struct xlbd *d)
 	xlb_http__close(d->http);
 	d->http = NULL;
 	xlbd__metrics_close(d);
+	xlb_access_log__close(d->alog);
+	d->alog = NULL;
 	health_sync__free(d->hs);
 	d->hs = NULL;
 	xlb_loop__fini(&d->loop);
