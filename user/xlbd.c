@@ -26,6 +26,7 @@ enum {
 	OPT_HTTP,
 	OPT_ANNOUNCE_TABLE,
 	OPT_WITHDRAW_ON_STOP,
+	OPT_ACCESS_LOG,
 };
 
 #define XLBD_STR(x)	  #x
@@ -44,6 +45,7 @@ static const struct option long_opts[] = {
 	{"http", required_argument, NULL, OPT_HTTP},
 	{"announce-table", required_argument, NULL, OPT_ANNOUNCE_TABLE},
 	{"withdraw-on-stop", no_argument, NULL, OPT_WITHDRAW_ON_STOP},
+	{"access-log", required_argument, NULL, OPT_ACCESS_LOG},
 	{"check", no_argument, NULL, 'n'},
 	{"detach", no_argument, NULL, 'D'},
 	{"verbose", no_argument, NULL, 'v'},
@@ -58,7 +60,7 @@ static void usage(FILE *f)
 		"usage: xlbd --dev IFACE [--name NAME] [--config FILE] [--mode native|skb]\n"
 		"            [--socket PATH] [--flow-entries N] [--allow-uid UID]\n"
 		"            [--http ADDR:PORT|off] [--announce-table N [--withdraw-on-stop]]\n"
-		"            [-v]\n"
+		"            [--access-log FILE|-] [-v]\n"
 		"       xlbd -n --config FILE       check a config and exit\n"
 		"       xlbd --dev IFACE [--name NAME] --detach\n"
 		"                                   remove the program, its pins and state\n"
@@ -69,7 +71,9 @@ static void usage(FILE *f)
 		"is applied only when there is no running state.\n"
 		"--http serves /health, /health/live and /health/ready (default %s).\n"
 		"With --announce-table N, a route per ready VIP in table N (protocol %d)\n"
-		"for BIRD or FRR to announce by BGP (docs/scale-out.md).\n",
+		"for BIRD or FRR to announce by BGP (docs/scale-out.md).\n"
+		"--access-log appends a JSON line per sampled new flow to FILE (- for\n"
+		"stdout; `xlbctl config set sample N` sets the rate); SIGHUP reopens it.\n",
 		XLB_PIN_ROOT, XLB_CTL_SOCK_DIR, XLB_CTL_SOCK_SUFFIX, XLBD_HTTP_DEFAULT, XLB_RTPROT);
 }
 
@@ -184,6 +188,13 @@ int main(int argc, char **argv)
 			break;
 		case OPT_WITHDRAW_ON_STOP:
 			o.withdraw_on_stop = true;
+			break;
+		case OPT_ACCESS_LOG:
+			if (!*optarg) {
+				fprintf(stderr, "xlbd: --access-log: a file or - is needed\n");
+				return EXIT_FAILURE;
+			}
+			o.access_log = optarg;
 			break;
 		case 'n':
 			check = true;
