@@ -290,6 +290,12 @@ static int run_live(struct xlb_ctl_client *c, const struct xlb_cli_cmd *cmd, str
 	err = catch_signals(old, e);
 	if (err)
 		return err;
+	/* the first read before the screen: an unknown VIP or a daemon that
+	 * refuses is said on a plain terminal */
+	deadline = mono_ns() + t->opts.interval_ns;
+	err = fetch_live(c, cmd, t, e);
+	if (err)
+		goto cleanup;
 	/* newterm, not initscr: initscr exits the process on a bad TERM */
 	scr = newterm(NULL, stdout, stdin);
 	if (!scr) {
@@ -303,19 +309,16 @@ static int run_live(struct xlb_ctl_client *c, const struct xlb_cli_cmd *cmd, str
 	}
 	/* a terminal that cannot hide its cursor still shows the view */
 	(void)curs_set(0);
-	while (!quit && !stop_requested) {
+	for (;;) {
+		paint(t);
+		err = wait_keys(t, deadline, &quit, e);
+		if (err || quit || stop_requested)
+			break;
 		deadline = mono_ns() + t->opts.interval_ns;
 		err = fetch_live(c, cmd, t, e);
 		if (err)
 			break;
-		paint(t);
-		err = wait_keys(t, deadline, &quit, e);
-		if (err)
-			break;
 	}
-	/* a read cut short by a stop signal is the stop, not a failure */
-	if (err && stop_requested)
-		err = 0;
 cleanup:
 	if (scr) {
 		/* the terminal's modes come back even if the screen fails */
@@ -323,7 +326,8 @@ cleanup:
 		delscreen(scr);
 	}
 	restore_signals(old, NR_STOP_SIGNALS);
-	return err;
+	/* a read cut short by a stop signal is the stop, not a failure */
+	return stop_requested ? 0 : err;
 }
 
 static int sleep_until(__u64 deadline_ns)
