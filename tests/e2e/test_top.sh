@@ -9,7 +9,8 @@
 # are listed by reason and `d` hides them; the view follows a resize and
 # scrolls; `q`, Ctrl-C, SIGTERM and a daemon that goes away all end it with
 # the terminal as it was (main screen, same stty modes); `count N` prints
-# text without a terminal, and without it top refuses a pipe.
+# text without a terminal, and without it top refuses a pipe; an unknown
+# VIP is refused before a screen is drawn.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -56,10 +57,9 @@ top_pid() { cat "$E2E_TMP/top.pid"; }
 top_rc() { sed -n 's/^rc=//p' "$E2E_TMP/top.rc"; }
 top_ended() { test -s "$E2E_TMP/top.rc"; }
 
-# start_top ARGS...: a fresh pane with a shell, its stty modes saved, then
-# `xlbctl top ARGS` in it (pid in top.pid, exit status in top.rc), until
-# its table is on screen.
-start_top() {
+# run_top ARGS...: a fresh pane with a shell, its stty modes saved, then
+# `xlbctl top ARGS` in it (pid in top.pid, exit status in top.rc).
+run_top() {
 	rm -f "$E2E_TMP/top.rc" "$E2E_TMP/top.pid" "$E2E_TMP/stty.before" "$E2E_TMP/stty.after"
 	# a server of its own: a new session on one that is still exiting fails
 	if [ -s "$E2E_TMP/tmux.servers" ]; then
@@ -72,6 +72,11 @@ start_top() {
 	tm send-keys -t "$SESSION" "stty -g > $E2E_TMP/stty.before" Enter
 	wait_until "$SCREEN_WAIT" test -s "$E2E_TMP/stty.before"
 	tm send-keys -t "$SESSION" "bash -c 'echo \$\$ > $E2E_TMP/top.pid; exec $XLBCTL -s $SOCK top $*'; echo rc=\$? > $E2E_TMP/top.rc" Enter
+}
+
+# start_top ARGS...: run_top, until its table is on screen.
+start_top() {
+	run_top "$@"
 	wait_until "$SCREEN_WAIT" shows "VIP / backend" || {
 		screen >&2
 		return 1
@@ -225,6 +230,15 @@ test_refuses_without_terminal() {
 	ctl top count 1 >/dev/null </dev/null
 	ctl -j top count 1 >/dev/null 2>&1 && fail "-j top succeeded"
 	true
+}
+
+# A VIP xlbd does not know: said on the plain terminal, no screen drawn.
+test_unknown_vip_is_refused_before_the_screen() {
+	reset_config
+	run_top vip "$VIP4_SPARE:$HTTP_PORT/tcp"
+	expect_restored 1
+	shows "xlbctl: unknown VIP $VIP4_SPARE:$HTTP_PORT" || fail "no error line: $(screen)"
+	hides "VIP / backend" || fail "a screen was drawn: $(screen)"
 }
 
 # xlbd goes away under a running top: an error, the terminal back.
