@@ -51,7 +51,7 @@ CHECK="tcp interval 100ms timeout 90ms rise 2 fall 2"
 LIFETIME=600    # seconds: bound on every process started here
 START_WAIT=10   # seconds: bound on any start
 CHANGE_WAIT=5   # seconds: bound on one health change or one first packet
-POLL=0.05       # seconds between two looks at xlbd's counters
+GAP=0.05        # seconds between a backend del and the next run
 SENDER_SLACK=60 # seconds the sender runs past the runs' expected length
 
 die() {
@@ -206,36 +206,49 @@ health_runs() {
 	done
 }
 
-# One capture of be3's first new-flow datagram; prints its time.
-first_packet_start() {
-	rm -f "$tmp/cap.out" "$tmp/cap.err"
-	nsenter --net="/run/netns/$P-be3" timeout "$CHANGE_WAIT" "$TCPDUMP" -i be-lb -n -c 1 -tt \
-		--immediate-mode "udp dst port $UDP_PORT or ip proto 4" >"$tmp/cap.out" 2>"$tmp/cap.err" &
-	cap_pid=$!
+# One capture on be3 for every run (a start per run would cost more than
+# what is measured): the datagrams' kernel timestamps, one a line.
+capture_start() {
+	nsenter --net="/run/netns/$P-be3" timeout "$((CP_RUNS + SENDER_SLACK))" "$TCPDUMP" -i be-lb \
+		-n -l -tt --immediate-mode "udp dst port $UDP_PORT or ip proto 4" \
+		>"$tmp/cap.out" 2>"$tmp/cap.err" &
+	pids="$pids $!"
 	wait_for "$START_WAIT" grep -q "listening on" "$tmp/cap.err" ||
 		die "tcpdump did not start: $(cat "$tmp/cap.err")"
 }
 
+# first_after T: the time of be3's first datagram after T, once there is one.
+first_after() {
+	local i t
+	for ((i = 0; i < CHANGE_WAIT * 100; i++)); do
+		t=$(awk -v t0="$1" '$1 + 0 > t0 + 0 { print $1; exit }' "$tmp/cap.out")
+		[ -z "$t" ] || {
+			echo "$t"
+			return 0
+		}
+		sleep 0.01
+	done
+	return 1
+}
+
 ctl_runs() {
 	local run t0 t1 tp
+	capture_start
 	nsenter --net="/run/netns/$P-client" timeout "$((CP_RUNS + SENDER_SLACK))" "$PYTHON" \
 		"$ROOT/bench/newflows.py" "$VIP" "$UDP_PORT" "$CP_RATE" "$((CP_RUNS + SENDER_SLACK))" \
 		"$SRC_FIRST" "$SRC_COUNT" >"$tmp/sender.log" 2>&1 &
 	sender_pid=$!
 	pids="$pids $sender_pid"
 	for ((run = 1; run <= CP_RUNS; run++)); do
-		first_packet_start
 		t0=$EPOCHREALTIME
 		ctl backend add vip "$UDP_VIP" addr "$BE3" weight 100
 		t1=$EPOCHREALTIME
-		wait "$cap_pid" || die "no datagram at be3 within ${CHANGE_WAIT}s: $(cat "$tmp/cap.err")"
-		tp=$(awk 'NR == 1 { print $1 }' "$tmp/cap.out")
-		[ -n "$tp" ] || die "tcpdump printed nothing"
+		tp=$(first_after "$t0") || die "no datagram at be3 within ${CHANGE_WAIT}s"
 		awk -v a="$t0" -v b="$tp" 'BEGIN { printf "%.0f\n", (b - a) * 1e6 }' >>"$tmp/ctl_first"
 		awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f\n", (b - a) * 1e6 }' >>"$tmp/ctl_ret"
 		ctl backend del vip "$UDP_VIP" addr "$BE3"
-		# what was on its way to be3 arrives before the next capture
-		sleep "$POLL"
+		# what was on its way to be3 arrives before the next run's start
+		sleep "$GAP"
 	done
 	kill "$sender_pid" 2>/dev/null || true
 }
