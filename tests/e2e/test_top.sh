@@ -43,6 +43,8 @@ suite_cleanup() {
 	if [ -f "$E2E_TMP/tmux.servers" ]; then
 		while read -r ts; do
 			tmux -L "$ts" kill-server 2>/dev/null || true
+			# kill-server leaves its socket file behind
+			rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$ts"
 		done <"$E2E_TMP/tmux.servers"
 	fi
 	xlb_lab_down
