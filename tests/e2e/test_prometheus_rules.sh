@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # test functions are called by run_tests, by name
+# shellcheck disable=SC2016 # $labels, backticks: literal text of the files read
 # Monitoring files of deploy/: the Prometheus rules pass `promtool check
 # rules` and their unit tests (every alert fires when it should and stays
 # silent beside it); the example Prometheus configuration passes `promtool
@@ -92,7 +93,7 @@ label_names() {
 	tr '\n' ' ' | sed -E 's/"[^"]*"/""/g' |
 		grep -oE '\{[^}]*\}|\b(by|without|on|ignoring|group_left|group_right)[[:space:]]*\([^)]*\)' |
 		sed -E 's/^[a-z_]+[[:space:]]*\(//; s/[{}()]//g; s/(=~|!~|!=|=)[[:space:]]*""//g' |
-		tr ', ' '\n\n' | grep -v '^$' | sort -u
+		sed -E 's/[, ]+/\n/g' | grep -v '^$' | sort -u
 }
 
 # Labels an alert's annotations or a panel's legend name: {{ $labels.X }},
