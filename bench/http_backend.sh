@@ -3,7 +3,7 @@
 # bench/cp_latency.sh): Debian's nginx in each backend namespace, one worker
 # per CPU (so one backend alone can use the whole machine, as several do), in
 # the foreground under `timeout`, which bounds its life and passes a kill on
-# to nginx's master; listening on port 80 of every address of the namespace
+# to nginx's master; listening on ports 80 and 8080 of every address of the namespace
 # (the backend's own and the VIPs on its loopback), answering every request
 # with its name.
 # Nothing is written outside DIR.
@@ -13,6 +13,10 @@
 
 HTTP_BACKEND_NGINX=${HTTP_BACKEND_NGINX:-/usr/sbin/nginx}
 HTTP_BACKEND_PORT=80
+# A second port, so that two cases reaching the same backend address need not
+# share TCP tuples: a TIME-WAIT one left behind refuses the other's SYN when
+# the other's timestamps (offset per address pair) are behind (PAWS).
+HTTP_BACKEND_PORT2=8080
 HTTP_BACKEND_CONNS=8192 # above any benchmark's connection count
 
 http_backend_conf() {
@@ -37,6 +41,7 @@ http {
 	scgi_temp_path $dir/scgi;
 	server {
 		listen $HTTP_BACKEND_PORT backlog=4096;
+		listen $HTTP_BACKEND_PORT2 backlog=4096;
 		location / {
 			default_type text/plain;
 			return 200 "$name\n";

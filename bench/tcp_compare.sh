@@ -15,7 +15,9 @@
 # the new-flow path). wrk, nginx, the lb and the kernel share the machine's
 # CPUs; nothing is pinned. Each run is preceded by a short warm-up, not
 # counted. Return paths:
-#   direct   client -> lb routing -> backend 1; replies routed back by the lb
+#   direct   client -> lb routing -> backend 1 (its second port: nftables
+#            DNAT's connections reach its port 80 with the same addresses);
+#            replies routed back by the lb
 #   xlb      client -> xlbd's XDP (ipip) -> decap on the backend -> nginx on
 #            the VIP; replies from the VIP straight back through the lb's
 #            kernel routing (direct server return, no conntrack)
@@ -199,12 +201,17 @@ wrk_run() {
 }
 
 # TCP_DEBUG=1: per run, the CPU time all CPUs spent busy (and in softirq)
-# per request (the whole machine's) and the lb's listen drops, on stderr.
+# per request (the whole machine's), the lb's listen drops and the
+# backends' TCP drops and TIME-WAIT events, on stderr.
 # nstat's history is one file per user unless told: one per namespace.
 client_nstat() { client env NSTAT_HISTORY="$tmp/nstat.client" nstat "$@"; }
 
 debug_mark() {
+	local i
 	lb env NSTAT_HISTORY="$tmp/nstat.lb" nstat -n >/dev/null
+	for i in $(seq "$NBACKENDS"); do
+		in_ns "$P-be$i" env NSTAT_HISTORY="$tmp/nstat.be$i" nstat -n >/dev/null
+	done
 	read -r _ cpu0 < <(head -1 /proc/stat)
 }
 
@@ -220,7 +227,12 @@ debug_show() {
 			printf "%s: %.1f us busy per request (%.1f softirq)\n", n,
 				1e6 * busy / hz / (rps * secs), 1e6 * sirq / hz / (rps * secs)
 		}' secs="$TCP_SECONDS" "$tmp/wrk.out" >&2
+	local i
 	lb env NSTAT_HISTORY="$tmp/nstat.lb" nstat | sed 's/^/  lb /' | grep -E "Listen|Drop|Retrans|Overflow|Cookie" >&2 || true
+	for i in $(seq "$NBACKENDS"); do
+		in_ns "$P-be$i" env NSTAT_HISTORY="$tmp/nstat.be$i" nstat | sed "s/^/  be$i /" |
+			grep -E "Listen|Drop|Overflow|Cookie|TW|PAWS|Challenge|Reset|AckSkipped" >&2 || true
+	done
 }
 
 # measure MODE CASE URL [HEADER...]: a warm-up, then the run; appends
@@ -260,7 +272,7 @@ measure() {
 cases() {
 	local mode=$1
 	shift
-	measure "$mode" "$FLOOR" "http://$BE1/" "$@"
+	measure "$mode" "$FLOOR" "http://$BE1:$HTTP_BACKEND_PORT2/" "$@"
 	ctl attach >/dev/null
 	measure "$mode" "xlb (XDP, ipip, direct server return)" "http://$VIP_XLB/" "$@"
 	ctl detach >/dev/null
