@@ -9,22 +9,28 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <criterion/criterion.h>
 #include "xlb.skel.h"
+#include "access_log.h"
 #include "harness.h"
+#include "loop.h"
+#include "state.h"
 
-#define VIP	    7
-#define BE1	    3
-#define PORT_HTTP   80
-#define PORT_DNS    53
-#define CLIENT_PORT 40000
-#define MAX_RECORDS 8192
-#define NS_PER_SEC  1000000000ull
-#define DESC_LEN    96
+#define VIP	     7
+#define BE1	     3
+#define PORT_HTTP    80
+#define PORT_DNS     53
+#define CLIENT_PORT  40000
+#define MAX_RECORDS  8192
+#define NS_PER_SEC   1000000000ull
+#define DESC_LEN     96
+#define LOG_TEMPLATE "/tmp/xlbt-access-XXXXXX"
+#define FILE_MAX     4096
 
 TestSuite(sample, .init = h_setup, .fini = h_teardown);
 
@@ -300,4 +306,154 @@ Test(sample, full_ring_counts_lost)
 	h_spec(&s, f, IPPROTO_UDP, f->vip, (__u16)(CLIENT_PORT + flows), PORT_DNS);
 	send_flow("new flow after the ring was read", f, &s, new_sampled);
 	cr_assert_eq(drain(), 1, "%zu records after the ring was read", got.n);
+}
+
+/* ---- xlbd's reader (user/access_log.c) on this program's ring ---- */
+
+/* xlbd's side: a model naming VIP and BE1 as lab() made them, a loop, the
+ * access log on the ring, its counters. */
+struct reader {
+	struct xlb_state model;
+	struct xlb_loop loop;
+	struct xlb_access_log *al;
+	__u64 lines;
+	__u64 errors;
+	char path[sizeof(LOG_TEMPLATE)];
+};
+
+static void reader_open(struct reader *r, const struct h_fam *f, const char *path)
+{
+	struct state_backend b = {.weight = 1};
+	struct xlb_vip_key k = {.proto = IPPROTO_TCP};
+	struct xlb_access_log_opts o = {.samples_fd = bpf_map__fd(h_lab.skel->maps.samples),
+					.model = &r->model,
+					.lines = &r->lines,
+					.errors = &r->errors};
+	int fd;
+
+	memset(r, 0, sizeof(*r));
+	cr_assert_eq(state__init(&r->model), 0);
+	k.family = (__u8)pkt_addr(f->vip, &k.addr);
+	cr_assert_eq(state__vip_restore(&r->model, VIP, &k, XLB_MODE_IPIP, 0), 0);
+	b.family = (__u8)pkt_addr(f->be_a[0], &b.addr);
+	cr_assert_eq(state__backend_restore(&r->model, VIP, BE1, &b), 0);
+	cr_assert_eq(xlb_loop__init(&r->loop), 0);
+	if (!path) {
+		memcpy(r->path, LOG_TEMPLATE, sizeof(LOG_TEMPLATE));
+		fd = mkstemp(r->path);
+		cr_assert_geq(fd, 0);
+		close(fd);
+		path = r->path;
+	}
+	o.path = path;
+	cr_assert_eq(xlb_access_log__open(&r->al, &r->loop, &o), 0);
+}
+
+static void reader_close(struct reader *r)
+{
+	xlb_access_log__close(r->al);
+	xlb_loop__fini(&r->loop);
+	state__fini(&r->model);
+	if (r->path[0])
+		unlink(r->path);
+}
+
+static void slurp(const char *path, char *buf, size_t len)
+{
+	FILE *fp = fopen(path, "r");
+	size_t n;
+
+	cr_assert_not_null(fp, "open %s: %s", path, strerror(errno));
+	n = fread(buf, 1, len - 1, fp);
+	buf[n] = 0;
+	fclose(fp);
+}
+
+static void new_tcp_flows(const struct h_fam *f, __u16 first, __u16 n)
+{
+	struct pkt_spec s;
+	__u16 k;
+
+	for (k = 0; k < n; k++) {
+		h_spec(&s, f, IPPROTO_TCP, f->vip, (__u16)(first + k), PORT_HTTP);
+		send_flow("new flow for the access log", f, &s, new_sampled);
+	}
+}
+
+/* Samples become lines, named from the model (a port-0 VIP, a port-0
+ * backend shown with the flow's port), read when the ring's fd is ready. */
+Test(sample, access_log_lines_from_the_ring)
+{
+	const struct h_fam *f = H_FAM4;
+	char text[FILE_MAX], want[XLB_ACCESS_LOG_LINE_MAX];
+	struct reader r;
+	const char *p;
+	int i;
+
+	lab(f);
+	set_sample_every(1);
+	reader_open(&r, f, NULL);
+	new_tcp_flows(f, CLIENT_PORT, 3);
+	cr_assert_eq(xlb_loop__dispatch(&r.loop, 1000), 1, "the ring's fd is not ready");
+	cr_assert_eq(r.lines, 3, "%llu lines", (unsigned long long)r.lines);
+	cr_assert_eq(r.errors, 0);
+	slurp(r.path, text, sizeof(text));
+	p = text;
+	for (i = 0; i < 3; i++) {
+		snprintf(want, sizeof(want),
+			 "\"client\":\"%s:%d\",\"vip\":\"%s:0/tcp\",\"backend\":\"%s:%d\","
+			 "\"proto\":\"tcp\"}\n",
+			 f->client, CLIENT_PORT + i, f->vip, f->be_a[0], PORT_HTTP);
+		p = strstr(p, want);
+		cr_assert_not_null(p, "line %d: no '%s' in\n%s", i, want, text);
+	}
+	cr_assert_eq(xlb_access_log__drain(r.al), 0);
+	cr_assert_eq(r.lines, 3, "lines written twice");
+	reader_close(&r);
+}
+
+/* Reopen after a move: new lines go to a new file at the path. */
+Test(sample, access_log_reopen_after_move)
+{
+	const struct h_fam *f = H_FAM6;
+	char moved[sizeof(LOG_TEMPLATE) + 2], text[FILE_MAX];
+	struct reader r;
+
+	lab(f);
+	set_sample_every(1);
+	reader_open(&r, f, NULL);
+	new_tcp_flows(f, CLIENT_PORT, 1);
+	cr_assert_eq(xlb_access_log__drain(r.al), 0);
+	snprintf(moved, sizeof(moved), "%s.1", r.path);
+	cr_assert_eq(rename(r.path, moved), 0);
+	cr_assert_eq(xlb_access_log__reopen(r.al), 0);
+	new_tcp_flows(f, CLIENT_PORT + 1, 1);
+	cr_assert_eq(xlb_access_log__drain(r.al), 0);
+	cr_assert_eq(r.lines, 2);
+	slurp(moved, text, sizeof(text));
+	cr_assert_not_null(strstr(text, "]:40000\""), "first line not in the moved file:\n%s",
+			   text);
+	cr_assert_null(strstr(text, "]:40001\""), "second line in the moved file:\n%s", text);
+	slurp(r.path, text, sizeof(text));
+	cr_assert_not_null(strstr(text, "]:40001\""), "second line not in the new file:\n%s", text);
+	cr_assert_null(strstr(text, "]:40000\""), "first line in the new file:\n%s", text);
+	unlink(moved);
+	reader_close(&r);
+}
+
+/* A write that fails (a full disk) loses the lines and counts them. */
+Test(sample, access_log_write_errors_counted)
+{
+	const struct h_fam *f = H_FAM4;
+	struct reader r;
+
+	lab(f);
+	set_sample_every(1);
+	reader_open(&r, f, "/dev/full");
+	new_tcp_flows(f, CLIENT_PORT, 2);
+	cr_assert_eq(xlb_access_log__drain(r.al), 0);
+	cr_assert_eq(r.lines, 0);
+	cr_assert_eq(r.errors, 2, "%llu errors", (unsigned long long)r.errors);
+	cr_assert_eq(drain(), 0, "samples left in the ring");
+	reader_close(&r);
 }
