@@ -28,6 +28,10 @@ struct xlb_metric_label {
 	const char *value; /* any UTF-8: escaped */
 };
 
+/* Room for a body of bytes at once (e.g. the last scrape's size), so a
+ * large one is not copied at every doubling. */
+void xlb_metrics__reserve(struct xlb_http_reply *r, size_t bytes);
+
 /* # HELP (help escaped) and # TYPE of the family name. */
 void xlb_metrics__family(struct xlb_http_reply *r, const char *name, enum xlb_metric_type type,
 			 const char *help);

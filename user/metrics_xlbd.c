@@ -33,6 +33,7 @@
 #define U64S(type)	    (sizeof(type) / sizeof(__u64))
 #define LABELS_MAX	    3
 #define STAT_NAME_MAX	    64
+#define BODY_SLACK_DIV	    8 /* room for 1/8 more than the last body */
 #define STRINGIFY_(x)	    #x
 #define STRINGIFY(x)	    STRINGIFY_(x)
 
@@ -49,6 +50,7 @@ struct xlbd_metrics {
 	size_t be_names_cap;
 	struct xlb_flow_count flows;
 	bool flows_ok;
+	size_t last_len; /* the last scrape's body: the next one's first allocation */
 	double start_time;
 	double swap_bounds[XLB_SWAP_BUCKETS - 1];
 	double latency_bounds[HS_LATENCY_BUCKETS - 1];
@@ -480,6 +482,7 @@ static void serve(void *arg, struct xlb_http_reply *r)
 	int err;
 
 	r->content_type = XLB_METRICS_CONTENT_TYPE;
+	xlb_metrics__reserve(r, mx->last_len + mx->last_len / BODY_SLACK_DIV);
 	err = read_counters(d, mx);
 	if (!err)
 		err = make_names(d, mx);
@@ -510,6 +513,7 @@ static void serve(void *arg, struct xlb_http_reply *r)
 	flows(d, r);
 	control_plane(d, r);
 	metrics_process__write(r, mx->start_time);
+	mx->last_len = r->len;
 }
 
 static void bounds_seconds(const __u64 *us, size_t n, double *out)
