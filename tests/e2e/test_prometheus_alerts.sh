@@ -7,7 +7,8 @@
 # fires XlbBackendDown, a VIP whose only backend fails fires
 # XlbVipNoBackend, with the labels xlbd really serves; nothing fires for
 # the healthy backend, the serving VIP or the drop rate of an idle
-# instance; once the backend answers, its alerts resolve. The
+# instance; once the backend answers, its alerts resolve. Every query of
+# the Grafana dashboard answers from the real metrics. The
 # namespace-free checks of the same files are in test_prometheus_rules.sh.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -36,6 +37,12 @@ SERVER_SECONDS=300
 START_WAIT=30
 FIRE_WAIT=150 # XlbBackendDown's 1 m, plus scrapes, evaluations and a busy host
 RESOLVE_WAIT=60
+DASHBOARD=$E2E_ROOT/deploy/grafana/xlb.json
+RATE_WINDOW=1m # for Grafana's $__rate_interval
+RATE_SETTLE=8  # seconds: a few scrapes
+# Dashboard queries that may rightly be empty here: no backend changes its
+# health twice (xlbd serves every counter from the start, at 0).
+EMPTY_OK='changes\(xlb_backend_up'
 PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 
 lb() { in_ns "$NS" "$@"; }
@@ -147,6 +154,31 @@ test_backend_down_and_vip_without_backend_fire() {
 	no_alert "XlbVipNoBackend vip=$VIP_A:" || fail "$VIP_A has a backend: $(alerts)"
 	no_alert "DropRate" || fail "a drop-rate alert on an idle instance: $(alerts)"
 	no_alert "XlbTargetDown|XlbNotAttached" || fail "$(alerts)"
+}
+
+# Every query of the Grafana dashboard, as Grafana would send it (its
+# variables at "All"), answers without error from the real metrics, and
+# each returns series (a panel reading a metric xlbd does not serve would
+# be empty).
+test_dashboard_queries_answer() {
+	local expr json n=0 empty=()
+	wait_until "$START_WAIT" xlbd_scraped
+	# rates need two scrapes in their window
+	sleep "$RATE_SETTLE"
+	while read -r expr; do
+		json=$(prom_get /api/v1/query --get --data-urlencode "query=$expr") ||
+			fail "query refused: $expr"
+		assert_eq "$(jq -r .status <<<"$json")" success "status of $expr:"
+		n=$((n + 1))
+		[ "$(jq '.data.result | length' <<<"$json")" -gt 0 ] || empty+=("$expr")
+	done < <(jq -r --arg w "$RATE_WINDOW" '.. | objects | select(has("expr")) | .expr |
+		gsub("\\$__rate_interval"; $w) | gsub("\\$(instance|vip)"; ".*")' "$DASHBOARD")
+	assert_gt "$n" 30 "queries:"
+	printf 'empty: %s\n' "${empty[@]}"
+	assert_eq "$(printf '%s\n' "${empty[@]}" | grep -cvE "$EMPTY_OK")" 0 "queries with no series:"
+	# the variables' own queries find this instance and both VIPs
+	json=$(prom_get /api/v1/series --get --data-urlencode 'match[]=xlb_vip_serving')
+	assert_eq "$(jq '[.data[].vip] | unique | length' <<<"$json")" 2 "VIPs for \$vip:"
 }
 
 test_alerts_resolve_when_the_backend_answers() {
