@@ -669,3 +669,48 @@ int xlb_backend_stats__read(const struct xlb_maps *m, __u32 id, struct xlb_count
 		return -EINVAL;
 	return percpu_sum(m->backend_stats, id, (__u64 *)out, sizeof(*out) / sizeof(__u64));
 }
+
+int xlb_percpu__sum_all(int fd, __u32 nr, size_t nfields, __u64 *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), cpu, end, err = 0;
+	__u32 done = 0, count, next, i, *keys;
+	size_t stride, f;
+	__u64 *vals;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	stride = (size_t)ncpu * nfields;
+	keys = malloc((size_t)nr * sizeof(*keys));
+	vals = malloc((size_t)nr * stride * sizeof(*vals));
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	memset(out, 0, (size_t)nr * nfields * sizeof(*out));
+	while (done < nr) {
+		count = nr - done;
+		end = bpf_map_lookup_batch(fd, done ? &done : NULL, &next, keys, vals, &count,
+					   NULL);
+		if (end && errno != ENOENT) {
+			err = -errno;
+			pr_warn("per-CPU batch read: %s\n", strerror(-err));
+			goto cleanup;
+		}
+		for (i = 0; i < count; i++) {
+			if (keys[i] >= nr)
+				continue;
+			for (cpu = 0; cpu < ncpu; cpu++)
+				for (f = 0; f < nfields; f++)
+					out[(size_t)keys[i] * nfields + f] +=
+						vals[(size_t)i * stride + (size_t)cpu * nfields +
+						     f];
+		}
+		if (end || !count) /* ENOENT: the array's end */
+			break;
+		done = next;
+	}
+cleanup:
+	free(keys);
+	free(vals);
+	return err;
+}

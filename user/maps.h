@@ -97,6 +97,12 @@ int xlb_stats__read(const struct xlb_maps *m, enum xlb_stat idx, struct xlb_coun
 int xlb_vip_stats__read(const struct xlb_maps *m, __u32 vip_id, struct xlb_vip_counter *out);
 int xlb_backend_stats__read(const struct xlb_maps *m, __u32 id, struct xlb_counter *out);
 
+/* Elements 0..nr-1 of a per-CPU array whose values are nfields __u64s,
+ * each summed over the CPUs into out[id * nfields + field]: read in
+ * batches (bpf_map_lookup_batch), a few syscalls for the whole array
+ * instead of one per element. */
+int xlb_percpu__sum_all(int fd, __u32 nr, size_t nfields, __u64 *out);
+
 /* Name of a stats index ("pass_not_vip"), for logs, metrics and tests. */
 const char *xlb_stat__name(enum xlb_stat idx);
 
