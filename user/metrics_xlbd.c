@@ -13,9 +13,6 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-
 #include "control.h"
 #include "daemon.h"
 #include "flow_count.h"
@@ -38,9 +35,6 @@
 #define STRINGIFY(x)	    STRINGIFY_(x)
 
 struct xlbd_metrics {
-	int ncpu;
-	void *keys;    /* XLB_MAX_BACKENDS u32 keys for the batch reads */
-	__u64 *percpu; /* one map's per-CPU values, the largest */
 	struct xlb_vip_counter *vip;
 	struct xlb_counter *be;
 	struct xlb_counter stats[XLB_STAT__MAX];
@@ -56,53 +50,18 @@ struct xlbd_metrics {
 	double latency_bounds[HS_LATENCY_BUCKETS - 1];
 };
 
-/* Every element of a per-CPU array summed over the CPUs into out[nr][nf]
- * (nf u64 fields per element), in as few syscalls as the kernel allows. */
-static int percpu_read_all(struct xlbd_metrics *mx, int fd, __u32 nr, size_t nf, __u64 *out)
-{
-	__u32 done = 0, count, next, i;
-	size_t stride = (size_t)mx->ncpu * nf, f;
-	int cpu, err;
-
-	memset(out, 0, (size_t)nr * nf * sizeof(__u64));
-	while (done < nr) {
-		count = nr - done;
-		err = bpf_map_lookup_batch(fd, done ? &done : NULL, &next, mx->keys, mx->percpu,
-					   &count, NULL);
-		err = err ? -errno : 0;
-		if (err && err != -ENOENT) {
-			pr_warn("metrics: per-CPU batch read: %s\n", strerror(-err));
-			return err;
-		}
-		for (i = 0; i < count; i++) {
-			__u32 key = ((__u32 *)mx->keys)[i];
-			const __u64 *v = mx->percpu + (size_t)i * stride;
-
-			if (key >= nr)
-				continue;
-			for (cpu = 0; cpu < mx->ncpu; cpu++)
-				for (f = 0; f < nf; f++)
-					out[(size_t)key * nf + f] += v[(size_t)cpu * nf + f];
-		}
-		if (err == -ENOENT || !count)
-			break;
-		done = next;
-	}
-	return 0;
-}
-
 static int read_counters(struct xlbd *d, struct xlbd_metrics *mx)
 {
 	int err;
 
-	err = percpu_read_all(mx, d->maps.stats, XLB_STAT__MAX, U64S(struct xlb_counter),
-			      (__u64 *)mx->stats);
+	err = xlb_percpu__sum_all(d->maps.stats, XLB_STAT__MAX, U64S(struct xlb_counter),
+				  (__u64 *)mx->stats);
 	if (!err)
-		err = percpu_read_all(mx, d->maps.vip_stats, XLB_MAX_VIPS,
-				      U64S(struct xlb_vip_counter), (__u64 *)mx->vip);
+		err = xlb_percpu__sum_all(d->maps.vip_stats, XLB_MAX_VIPS,
+					  U64S(struct xlb_vip_counter), (__u64 *)mx->vip);
 	if (!err)
-		err = percpu_read_all(mx, d->maps.backend_stats, XLB_MAX_BACKENDS,
-				      U64S(struct xlb_counter), (__u64 *)mx->be);
+		err = xlb_percpu__sum_all(d->maps.backend_stats, XLB_MAX_BACKENDS,
+					  U64S(struct xlb_counter), (__u64 *)mx->be);
 	return err;
 }
 
@@ -529,26 +488,14 @@ static int metrics_new(struct xlbd *d, struct xlbd_metrics **out)
 	static const __u64 swap_us[XLB_SWAP_BUCKETS - 1] = XLB_SWAP_BUCKET_BOUNDS_US;
 	static const __u64 lat_us[HS_LATENCY_BUCKETS - 1] = HS_LATENCY_BOUNDS_US;
 	struct xlbd_metrics *mx;
-	size_t widest;
 	int err;
 
 	mx = calloc(1, sizeof(*mx));
 	if (!mx)
 		return -ENOMEM;
-	mx->ncpu = libbpf_num_possible_cpus();
-	if (mx->ncpu <= 0) {
-		err = mx->ncpu ? mx->ncpu : -EINVAL;
-		goto cleanup;
-	}
-	/* the widest (entries x value) of the three per-CPU arrays */
-	widest = XLB_MAX_BACKENDS * U64S(struct xlb_counter);
-	if (XLB_MAX_VIPS * U64S(struct xlb_vip_counter) > widest)
-		widest = XLB_MAX_VIPS * U64S(struct xlb_vip_counter);
-	mx->keys = calloc(XLB_MAX_BACKENDS, sizeof(__u32));
-	mx->percpu = calloc(widest * (size_t)mx->ncpu, sizeof(__u64));
 	mx->vip = calloc(XLB_MAX_VIPS, sizeof(*mx->vip));
 	mx->be = calloc(XLB_MAX_BACKENDS, sizeof(*mx->be));
-	if (!mx->keys || !mx->percpu || !mx->vip || !mx->be) {
+	if (!mx->vip || !mx->be) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
@@ -601,8 +548,6 @@ void xlbd__metrics_close(struct xlbd *d)
 	if (!mx)
 		return;
 	flow_count__fini(&mx->flows);
-	free(mx->keys);
-	free(mx->percpu);
 	free(mx->vip);
 	free(mx->be);
 	free(mx->vip_name);
