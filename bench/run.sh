@@ -35,6 +35,7 @@ CP_TIMEOUT=150
 CP_RUNS=${CP_RUNS:-50}
 TCP_ROUNDS=${TCP_ROUNDS:-3}
 HC_TIMEOUT=120
+METRICS_TIMEOUT=180
 HC_TARGETS=${HC_TARGETS:-500 1000}
 E2E_PACKETS=${E2E_PACKETS:-50000000}
 BEGIN='<!-- bench:begin -->'
@@ -46,7 +47,7 @@ die() {
 }
 
 [ "$(id -u)" -eq 0 ] || die "run as root (BPF_PROG_TEST_RUN, network namespaces)"
-for t in bench/xdp_cost bench/maglev_cost bench/map_memory bench/livegen \
+for t in bench/xdp_cost bench/maglev_cost bench/map_memory bench/livegen bench/percpu_read \
 	tests/e2e/xlb-smoke tests/e2e/xlb-hc-probe xlb-decap xlbd xlbctl; do
 	[ -x "$BUILD/$t" ] || die "missing $BUILD/$t (make bench builds it)"
 done
@@ -105,6 +106,17 @@ start=$(date +%s)
 	echo "|---:|---:|---:|---:|---:|---:|"
 	BUILD=$BUILD timeout "$HC_TIMEOUT" "$ROOT/bench/hc_cost.sh" $HC_TARGETS ||
 		echo "(hc_cost.sh failed: exit $?)"
+	echo
+	echo "### /metrics scrape"
+	echo
+	echo "bench/metrics_scrape.sh: xlbd with 1,000 VIPs x 10 backends (one \`xlbctl -b\` batch)," \
+		"20 scrapes by curl from its namespace; xlbd's CPU time (utime + stime) per scrape;" \
+		"then the counters read per object against whole arrays (bench/percpu_read)."
+	echo
+	echo "| config | median ms | max ms | min ms | xlbd CPU ms/scrape | MiB | lines | promtool | batch s | load |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|"
+	BUILD=$BUILD timeout "$METRICS_TIMEOUT" "$ROOT/bench/metrics_scrape.sh" ||
+		echo "(metrics_scrape.sh failed: exit $?)"
 	echo
 	echo "### End to end through veth"
 	echo
