@@ -13,7 +13,7 @@
 # Prints Markdown table rows: the scrape (size, curl's time_total median,
 # max and min in ms, xlbd's CPU ms per scrape, body MiB and lines,
 # promtool's verdict, seconds the batch took to apply, the 1-minute load
-# average), then the read costs (way, syscalls, median ms).
+# average), then a table of the read costs (way, syscalls, median ms).
 set -Eeuo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -121,5 +121,8 @@ sort -n "$tmp/times" | awk -v v="$VIPS" -v b="$PER_VIP" -v bytes="$bytes" -v lin
 		printf "| %d x %d | %.1f | %.1f | %.1f | %s | %.2f | %d | %s | %s | %s |\n", v, b,
 			t[int((NR + 1) / 2)], t[NR], t[1], cpu, bytes / 1048576, lines, check, load, avg
 	}'
+echo
+echo "| counters of $VIPS VIPs and $((VIPS * PER_VIP)) backends read | syscalls | median ms |"
+echo "|---|---:|---:|"
 "$READ" "/sys/fs/bpf/xlb/$NAME/abi$(awk '/define XLB_ABI_VERSION/ { print $3 }' \
 	"$ROOT/include/xlb/abi.h")" "$VIPS" "$((VIPS * PER_VIP))"
