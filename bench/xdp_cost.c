@@ -5,6 +5,9 @@
  *
  *   xdp_cost [-n PACKETS] [-r RUNS] [-c KEY,...]   (KEY: floor_parse, est_1m...)
  *
+ * The flow-table variants (pcpuh_*: LRU_PERCPU_HASH, hash_*: HASH, the same
+ * program over another map type) run only when named with -c.
+ *
  * Every repetition enters bench/wrap.bpf.c, which restores the frame and
  * tail-calls the program measured, so a path that rewrites or encapsulates
  * sees the original packet each time. Figures are the kernel's own
@@ -72,6 +75,7 @@
 #define LRU_LOCAL    128 /* LRU nodes a CPU may hold free (kernel LOCAL_FREE_TARGET) */
 #define NS_BUF	     32
 #define IP_CMD_LEN   160
+#define MAX_CPUS     64 /* per-CPU values read back (LRU_PERCPU_HASH variant) */
 
 /* Sources: 1M flows take 977 addresses (1024 ports each); range r starts at
  * RANGE4_BASE + r * 1024 (IPv4, up to 198.19.255.255) or at word r * 1024 of
@@ -120,15 +124,19 @@ static const char *const backends6[NR_BACKENDS] = {"2001:2:0:1::10", "2001:2:0:1
 
 /* One xlb program with maps of its own, and the wrapper that calls it. */
 enum inst_id {
-	I_MAIN = 0,  /* 1M IPv4 flows established; the floors */
-	I_V6,	     /* 1M IPv6 flows established */
-	I_ROOM,	     /* emptied before every run */
-	I_FULL,	     /* always full */
-	I_GUARD,     /* an ACL and a rate limit */
-	I_PCPU_EST,  /* per-CPU LRU (BPF_F_NO_COMMON_LRU): 1M IPv4 flows established */
-	I_PCPU_ROOM, /* per-CPU LRU, emptied before every run */
-	I_ACL_PASS,  /* a global deny list and a VIP allow list, the source passing both */
-	I_RL_PASS,   /* a global packet rate limit far above the test rate */
+	I_MAIN = 0,   /* 1M IPv4 flows established; the floors */
+	I_V6,	      /* 1M IPv6 flows established */
+	I_ROOM,	      /* emptied before every run */
+	I_FULL,	      /* always full */
+	I_GUARD,      /* an ACL and a rate limit */
+	I_PCPU_EST,   /* per-CPU LRU (BPF_F_NO_COMMON_LRU): 1M IPv4 flows established */
+	I_PCPU_ROOM,  /* per-CPU LRU, emptied before every run */
+	I_ACL_PASS,   /* a global deny list and a VIP allow list, the source passing both */
+	I_RL_PASS,    /* a global packet rate limit far above the test rate */
+	I_PCPUH_EST,  /* LRU_PERCPU_HASH: 1M IPv4 flows established (variant) */
+	I_PCPUH_ROOM, /* LRU_PERCPU_HASH, emptied before every run (variant) */
+	I_HASH_EST,   /* plain HASH: 1M IPv4 flows established (variant) */
+	I_HASH_ROOM,  /* plain HASH, emptied before every run (variant) */
 	I__MAX,
 };
 
@@ -177,6 +185,7 @@ struct bench_case {
 	int stat;     /* the verdict reason of every packet (xlb), or -1 */
 	int new_flow; /* every packet opens a flow and is stored */
 	double target;
+	int variant; /* a flow-table variant: runs only when named with -c */
 	__u32 ns[MAX_RUNS];
 	double ratio[MAX_RUNS]; /* to the floor run paired with it */
 	int nr_ok;
@@ -220,6 +229,10 @@ enum {
 	C_EST6_1M,
 	C_PCPU_EST1M,
 	C_PCPU_SYN_ROOM,
+	C_PCPUH_EST1M,
+	C_PCPUH_SYN_ROOM,
+	C_HASH_EST1M,
+	C_HASH_SYN_ROOM,
 	C__MAX,
 };
 
@@ -270,6 +283,18 @@ static struct bench_case cases[C__MAX] = {
 	[C_PCPU_SYN_ROOM] = {"pcpu_syn_room", "per-CPU LRU table: TCP SYN, new flow, room",
 			     I_PCPU_ROOM, W_XLB, TCP_SYN_TO(VIP4, VIP_PORT), SRC_FRESH, 0, 1, 0,
 			     XLB_STAT_FWD_TX, 1, 0},
+	[C_PCPUH_EST1M] = {"pcpuh_est_1m", "LRU_PERCPU_HASH table: TCP ACK, established, 1M flows",
+			   I_PCPUH_EST, W_XLB, TCP_ACK_TO(VIP4, VIP_PORT), SRC_EST, EST_FLOWS, 0, 0,
+			   XLB_STAT_FWD_TX, 0, 0, 1},
+	[C_PCPUH_SYN_ROOM] = {"pcpuh_syn_room", "LRU_PERCPU_HASH table: TCP SYN, new flow, room",
+			      I_PCPUH_ROOM, W_XLB, TCP_SYN_TO(VIP4, VIP_PORT), SRC_FRESH, 0, 1, 0,
+			      XLB_STAT_FWD_TX, 1, 0, 1},
+	[C_HASH_EST1M] = {"hash_est_1m", "HASH table: TCP ACK, established, 1M flows", I_HASH_EST,
+			  W_XLB, TCP_ACK_TO(VIP4, VIP_PORT), SRC_EST, EST_FLOWS, 0, 0,
+			  XLB_STAT_FWD_TX, 0, 0, 1},
+	[C_HASH_SYN_ROOM] = {"hash_syn_room", "HASH table: TCP SYN, new flow, room", I_HASH_ROOM,
+			     W_XLB, TCP_SYN_TO(VIP4, VIP_PORT), SRC_FRESH, 0, 1, 0, XLB_STAT_FWD_TX,
+			     1, 0, 1},
 };
 
 static struct inst insts[I__MAX];
@@ -679,7 +704,9 @@ static int inst_config(struct inst *in)
 	return err;
 }
 
-static int inst_open(struct inst *in, __u32 flow_entries, __u32 flow_flags)
+/* xlb with its flow table of flow_entries, flow_flags and type (0: as
+ * declared). */
+static int inst_open(struct inst *in, __u32 flow_entries, __u32 flow_flags, enum bpf_map_type type)
 {
 	__u32 slot, fd, one = 1;
 	struct xlb_addr vip;
@@ -689,6 +716,8 @@ static int inst_open(struct inst *in, __u32 flow_entries, __u32 flow_flags)
 	if (!in->xlb)
 		return -errno;
 	err = bpf_map__set_max_entries(in->xlb->maps.flows, flow_entries);
+	if (!err && type)
+		err = bpf_map__set_type(in->xlb->maps.flows, type);
 	if (!err && flow_flags)
 		err = bpf_map__set_map_flags(in->xlb->maps.flows,
 					     bpf_map__map_flags(in->xlb->maps.flows) | flow_flags);
@@ -738,7 +767,7 @@ static int inst_open(struct inst *in, __u32 flow_entries, __u32 flow_flags)
 static long flows_count(const struct inst *in)
 {
 	static struct xlb_flow_key keys[BATCH];
-	static struct xlb_flow vals[BATCH];
+	static struct xlb_flow vals[BATCH * MAX_CPUS]; /* per-CPU values */
 	__u64 batch = 0;
 	long total = 0;
 	int first = 1, err;
@@ -758,7 +787,7 @@ static long flows_count(const struct inst *in)
 static int flows_clear(const struct inst *in)
 {
 	static struct xlb_flow_key keys[BATCH];
-	static struct xlb_flow vals[BATCH];
+	static struct xlb_flow vals[BATCH * MAX_CPUS];
 	__u64 batch = 0;
 	int first = 1, err;
 
@@ -1028,14 +1057,20 @@ static int setup(void)
 		if (!inst_used(i))
 			continue;
 		if (i == I_PCPU_EST || i == I_PCPU_ROOM)
-			err = inst_open(in, pcpu_cap, BPF_F_NO_COMMON_LRU);
+			err = inst_open(in, pcpu_cap, BPF_F_NO_COMMON_LRU, 0);
+		else if (i == I_PCPUH_EST || i == I_PCPUH_ROOM)
+			err = inst_open(in, XLB_FLOW_ENTRIES, 0, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+		else if (i == I_HASH_EST || i == I_HASH_ROOM)
+			err = inst_open(in, XLB_FLOW_ENTRIES, 0, BPF_MAP_TYPE_HASH);
 		else
-			err = inst_open(in, XLB_FLOW_ENTRIES, 0);
+			err = inst_open(in, XLB_FLOW_ENTRIES, 0, 0);
 		if (err)
 			break;
 		switch (i) {
 		case I_MAIN:
 		case I_PCPU_EST:
+		case I_PCPUH_EST:
+		case I_HASH_EST:
 			err = inst_fill(in, XLB_AF_INET, EST_FLOWS, 1);
 			if (!err && i == I_MAIN &&
 			    (selected(&cases[C_REF_FLOWS]) || selected(&cases[C_REF_SLOTS])))
@@ -1046,6 +1081,8 @@ static int setup(void)
 			break;
 		case I_ROOM:
 		case I_PCPU_ROOM:
+		case I_PCPUH_ROOM:
+		case I_HASH_ROOM:
 			/* Every run then starts from a table emptied after use,
 			 * as every run after the first would: a fresh table
 			 * hands out entries in memory order, faster to write. */
@@ -1155,8 +1192,10 @@ static int selected(const struct bench_case *c)
 	const char *p = only;
 
 	/* The floor every ratio is taken against always runs. */
-	if (!only || c == &cases[C_PARSE])
+	if (c == &cases[C_PARSE])
 		return 1;
+	if (!only)
+		return !c->variant;
 	while ((p = strstr(p, c->key))) {
 		if ((p == only || p[-1] == ',') && (p[n] == ',' || !p[n]))
 			return 1;
@@ -1219,6 +1258,25 @@ static int report(void)
 	return bad;
 }
 
+/* An LRU_PERCPU_HASH entry holds its value only on the CPU that stored it:
+ * that variant's fills and runs must all run on one CPU. */
+static int pin_for_variants(void)
+{
+	cpu_set_t set;
+	int err;
+
+	if (!selected(&cases[C_PCPUH_EST1M]) && !selected(&cases[C_PCPUH_SYN_ROOM]))
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		err = -errno;
+		pr_warn("pin to CPU 0: %s\n", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: xdp_cost [-n PACKETS] [-r RUNS] [-c KEY,...]\n");
@@ -1250,7 +1308,9 @@ int main(int argc, char **argv)
 	}
 	libbpf_set_print(quiet_libbpf);
 	parse_addr(RANGE6_PREFIX, &range6_prefix);
-	err = lab_up();
+	err = pin_for_variants();
+	if (!err)
+		err = lab_up();
 	if (!err)
 		err = setup();
 	if (err) {
