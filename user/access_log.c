@@ -166,7 +166,7 @@ static void index_model(struct xlb_access_log *al)
 static void flush(struct xlb_access_log *al)
 {
 	unsigned int written = 0;
-	size_t off = 0;
+	size_t off = 0, i;
 	ssize_t n;
 	int err = 0;
 
@@ -181,12 +181,9 @@ static void flush(struct xlb_access_log *al)
 		}
 		off += (size_t)n;
 	}
-	if (off == al->used) {
-		written = al->pending;
-	} else {
-		for (n = 0; (size_t)n < off; n++)
-			written += al->buf[n] == '\n';
-	}
+	/* a line counts as written once its newline is */
+	for (i = 0; i < off; i++)
+		written += al->buf[i] == '\n';
 	*al->lines += written;
 	*al->errors += al->pending - written;
 	if (err && !al->failing)
