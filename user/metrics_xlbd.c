@@ -24,7 +24,7 @@
 
 #define FLOW_WALK_BATCH	    4096    /* entries per batch lookup */
 #define FLOW_WALK_CALLS	    64	    /* batch lookups per tick at most */
-#define FLOW_WALK_BUDGET_NS 2000000 /* and stop after 2 ms of a tick */
+#define FLOW_WALK_BUDGET_NS 5000000 /* and none started after 5 ms of a tick */
 #define USEC_PER_SEC	    1e6
 #define NSEC_PER_SEC	    1e9
 #define U64S(type)	    (sizeof(type) / sizeof(__u64))
