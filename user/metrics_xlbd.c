@@ -22,7 +22,7 @@
 #include "metrics_process.h"
 #include "netaddr.h"
 
-#define FLOW_WALK_BATCH	    4096    /* entries per batch lookup */
+#define FLOW_WALK_BATCH	    2048    /* entries per batch lookup: ~0.7 ms on a full table */
 #define FLOW_WALK_CALLS	    64	    /* batch lookups per tick at most */
 #define FLOW_WALK_BUDGET_NS 5000000 /* and none started after 5 ms of a tick */
 #define USEC_PER_SEC	    1e6
