@@ -4,17 +4,21 @@
 # beside a floor: the client talking to one backend directly through the
 # lb's plain routing. Prints a Markdown table.
 #
-#   BUILD=build [TCP_SECONDS=N] [TCP_CONNS=N] [TCP_THREADS=N] bench/tcp_compare.sh
+#   BUILD=build [TCP_SECONDS=3] [TCP_WARMUP=1] [TCP_ROUNDS=3] [TCP_CONNS=64] \
+#       [TCP_THREADS=2] [TCP_DEBUG=1] bench/tcp_compare.sh
 #
 # The lab of scripts/lab.sh (namespaces xlbt-tcp<pid>-*, two backends with
 # the decap program, each running nginx) is removed on exit, whatever
 # happens; only the processes started here are killed. Every case has the
 # same two backends (the floor: one), wrk's connections and threads, and
-# runs twice: HTTP keep-alive (one connection carries many requests: the
-# established path) and "Connection: close" (a new connection per request:
-# the new-flow path). wrk, nginx, the lb and the kernel share the machine's
-# CPUs; nothing is pinned. Each run is preceded by a short warm-up, not
-# counted. Return paths:
+# runs in two modes: HTTP keep-alive (one connection carries many requests:
+# the established path) and "Connection: close" (a new connection per
+# request: the new-flow path). The cases are interleaved over TCP_ROUNDS
+# rounds (the load of a shared machine changes within seconds); the table
+# gives medians and each case's ratio to the floor run of its own round.
+# wrk, nginx, the lb and the kernel share the machine's CPUs; nothing is
+# pinned. Each run (TCP_SECONDS) is preceded by a warm-up (TCP_WARMUP), not
+# counted. About 2.5 minutes at the defaults. Return paths:
 #   direct   client -> lb routing -> backend 1 (its second port: nftables
 #            DNAT's connections reach its port 80 with the same addresses);
 #            replies routed back by the lb
