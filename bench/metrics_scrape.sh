@@ -10,6 +10,9 @@
 #
 #   BUILD=build bench/metrics_scrape.sh [VIPS [BACKENDS_PER_VIP]]
 #
+# SCRAPE_NICE (default 0) runs xlbd and curl at that nice value: -10 shows
+# the scrape as on a host with nothing else to run.
+#
 # Prints Markdown table rows: the scrape (size, curl's time_total median,
 # max and min in ms, xlbd's CPU ms per scrape, body MiB and lines,
 # promtool's verdict, seconds the batch took to apply, the 1-minute load
@@ -35,6 +38,7 @@ VIP_OCTET=100       # VIPs 198.18.100.1 ...
 PER_OCTET=250       # VIPs per third octet
 WAIT_TRIES=300      # 0.1 s each: the batch builds 1,000 rings
 CURL_SECONDS=5
+NICE=${SCRAPE_NICE:-0}
 
 for tool in "$XLBD" "$XLBCTL" "$READ"; do
 	[ -x "$tool" ] || {
@@ -85,7 +89,7 @@ ip -n "$NS" link set ms0 up
 } >"$tmp/batch"
 
 # nsenter execs xlbd in place: $! is xlbd itself
-nsenter --net="/run/netns/$NS" "$XLBD" --dev ms0 --name "$NAME" --socket "$sock" \
+nsenter --net="/run/netns/$NS" nice -n "$NICE" "$XLBD" --dev ms0 --name "$NAME" --socket "$sock" \
 	--http "127.0.0.1:$PORT" >"$tmp/xlbd.log" 2>&1 &
 xlbd_pid=$!
 for ((i = 0; i < WAIT_TRIES; i++)); do
@@ -102,7 +106,7 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$xlbd_pid/stat"; }
 in_ns curl -sS -m "$CURL_SECONDS" -o /dev/null "$URL" # the first allocates
 c0=$(cpu_ticks)
 for ((i = 0; i < SCRAPES; i++)); do
-	in_ns curl -sS -m "$CURL_SECONDS" -o "$tmp/body" -w '%{time_total}\n' "$URL"
+	in_ns nice -n "$NICE" curl -sS -m "$CURL_SECONDS" -o "$tmp/body" -w '%{time_total}\n' "$URL"
 done >"$tmp/times"
 c1=$(cpu_ticks)
 cpu_ms=$(awk -v c="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" -v n="$SCRAPES" \
