@@ -7,7 +7,6 @@
  * finished transfers read from curl_multi_info_read.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,14 +93,10 @@ static int socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *s
 
 	(void)easy;
 	if (what == CURL_POLL_REMOVE) {
-		if (!socketp)
-			return 0;
 		/* libcurl 7.88 closes a socket still connecting when its transfer
-		 * is removed, and says so only then: the close took it out of the
-		 * epoll set, and nothing can have reused its number in between */
-		if (fcntl(s, F_GETFD) < 0 && errno == EBADF)
-			xlb_loop__forget(c->loop, s);
-		else
+		 * is removed, and says so only then (within that call: nothing
+		 * has reused the number): del forgets it quietly, with -EBADF */
+		if (socketp)
 			xlb_loop__del(c->loop, s);
 		return 0;
 	}

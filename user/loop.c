@@ -138,30 +138,23 @@ int xlb_loop__mod(struct xlb_loop *loop, int fd, uint32_t events)
 	return 0;
 }
 
-int xlb_loop__forget(struct xlb_loop *loop, int fd)
+int xlb_loop__del(struct xlb_loop *loop, int fd)
 {
-	struct xlb_loop_handler *h = find(loop, fd);
+	struct xlb_loop_handler *h;
+	int err = 0;
 
+	h = find(loop, fd);
 	if (!h)
 		return -ENOENT;
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL)) {
+		err = -errno;
+		if (err != -EBADF)
+			pr_warn("epoll_ctl del fd %d: %s\n", fd, strerror(-err));
+	}
 	loop->by_fd[fd] = NULL;
 	h->fd = -1;
 	h->next = loop->retired;
 	loop->retired = h;
-	return 0;
-}
-
-int xlb_loop__del(struct xlb_loop *loop, int fd)
-{
-	int err = 0;
-
-	if (!find(loop, fd))
-		return -ENOENT;
-	if (epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL)) {
-		err = -errno;
-		pr_warn("epoll_ctl del fd %d: %s\n", fd, strerror(-err));
-	}
-	xlb_loop__forget(loop, fd);
 	return err;
 }
 

@@ -35,12 +35,9 @@ int xlb_loop__add(struct xlb_loop *loop, int fd, uint32_t events, xlb_loop_cb cb
 /* Changes the events fd waits for (e.g. adds EPOLLOUT while output is queued). */
 int xlb_loop__mod(struct xlb_loop *loop, int fd, uint32_t events);
 /* Unregisters fd; safe from inside any callback, even for another fd of the
- * same round. The caller closes fd afterwards. */
+ * same round. The caller closes fd afterwards; an fd closed already (the
+ * close took it out of the epoll set) is forgotten quietly, with -EBADF. */
 int xlb_loop__del(struct xlb_loop *loop, int fd);
-/* Forgets the handler of an fd its owner has closed already (the kernel
- * took it out of the epoll set with the close): xlb_loop__del without the
- * epoll_ctl, which would fail with EBADF. */
-int xlb_loop__forget(struct xlb_loop *loop, int fd);
 
 /* Dispatches events until xlb_loop__stop(); returns 0 or -errno. */
 int xlb_loop__run(struct xlb_loop *loop);
