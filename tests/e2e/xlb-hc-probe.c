@@ -223,6 +223,15 @@ int main(int argc, char **argv)
 	err = xlb_loop__init(&p.loop);
 	if (err)
 		return 1;
+	/* blocked before the targets are read: thousands take a while, and
+	 * an early SIGUSR1 must not kill the probe */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGUSR1);
+	err = sigfd = xlb_signalfd__open(&sigs);
+	if (err < 0)
+		goto cleanup;
 	err = xlb_health__new(&p.loop, on_change, &p, &p.h);
 	if (err)
 		goto cleanup;
@@ -235,13 +244,6 @@ int main(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGUSR1);
-	err = sigfd = xlb_signalfd__open(&sigs);
-	if (err < 0)
-		goto cleanup;
 	err = timerfd = xlb_timerfd__open();
 	if (err < 0)
 		goto cleanup;
