@@ -43,6 +43,7 @@ WAIT_TRIES=100
 FD_LIMIT=16384 # at most the hard limit here
 NICE=${HC_NICE:--20}
 # Starts a command (exec'd: the same pid) in a session and autogroup of its own.
+# shellcheck disable=SC2016 # expanded by the bash it starts
 AHEAD='echo "$0" >/proc/self/autogroup 2>/dev/null || true; exec nice -n "$0" "$@"'
 CASES=("$@")
 [ ${#CASES[@]} -gt 0 ] || CASES=(1000 2000 5000 tcp:5000 http:5000:1s)
@@ -101,7 +102,7 @@ run_case() {
 	args=() # no subshell per target: thousands of forks take minutes here
 	for ((i = 0; i < n; i++)); do
 		a=$((NET_BASE + 1 + i))
-		args+=(target "198.18.$((a / 256)).$((a % 256))" $PORT name "t$i"
+		args+=(target "198.18.$((a / 256)).$((a % 256))" "$PORT" name "t$i"
 			check "$type" interval "${interval}s")
 	done
 	: >"$tmp/srv.out"
