@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * xlbd's /metrics (docs/metrics.md). A scrape reads each per-CPU counter
- * array whole with bpf_map_lookup_batch (one syscall per map instead of
- * one per VIP and backend: 1,000 VIPs x 10 backends stay well under the
- * 100 ms a scrape may take), then writes family by family from the model.
+ * array whole in batches (at 1,000 VIPs x 10 backends ~2 ms, against
+ * 30-70 ms one object at a time; BENCHMARKS.md), then writes family by
+ * family from the model.
  * The flow table is too big to walk in a scrape: the housekeeping tick
  * walks a slice of it (flow_count.c) and the scrape shows the last count.
  */
@@ -28,7 +28,6 @@
 #define USEC_PER_SEC	    1e6
 #define NSEC_PER_SEC	    1e9
 #define U64S(type)	    (sizeof(type) / sizeof(__u64))
-#define LABELS_MAX	    3
 #define STAT_NAME_MAX	    64
 #define BODY_SLACK_DIV	    8 /* room for 1/8 more than the last body */
 #define STRINGIFY_(x)	    #x
