@@ -69,7 +69,7 @@ static void usage(FILE *f)
 		"%s/NAME/ and the socket %s/NAME%s.\n"
 		"A restarted xlbd adopts the running program and its state; --config\n"
 		"is applied only when there is no running state.\n"
-		"--http serves /health, /health/live and /health/ready (default %s).\n"
+		"--http serves /metrics, /health, /health/live and /health/ready (default %s).\n"
 		"With --announce-table N, a route per ready VIP in table N (protocol %d)\n"
 		"for BIRD or FRR to announce by BGP (docs/scale-out.md).\n"
 		"--access-log appends a JSON line per sampled new flow to FILE (- for\n"
