@@ -8,7 +8,8 @@
 # counted exactly, per backend (each backend's counter equals what its
 # server received) and in total (what the client sent), read back through
 # PromQL; xlb_backend_up going to 0 in Prometheus when a backend's server
-# stops (and back), with the check results and durations; the control-plane
+# stops (and back), with the check results and durations; drops by reason
+# (no VIP on the port, no backend, the VIP's ACL), exact; the control-plane
 # counters (a batch counts once, refused requests, ring rebuilds); the
 # sampled flow count; the process metrics.
 # shellcheck source=tests/e2e/lib.sh
@@ -209,6 +210,48 @@ test_control_plane_counters() {
 		50 "the new backend's weight:"
 	ctl -b <(printf '%s\n' "backend del vip $UDP_VIP addr 198.19.1.1 port 9" \
 		"vip del $VIP4_SPARE:9/udp")
+}
+
+# udp_send ADDR PORT N: N datagrams from 10 flows; checks they all left.
+udp_send() {
+	local out
+	out=$(client timeout "$ASK_SECONDS" "$PYTHON" "$CLIENT_PY" udp-stream "$1" "$2" "$3" "$RATE" 10)
+	assert_eq "$(awk '$1 == "sent" { print $2 }' <<<"$out")" "$3" "datagrams sent to $1:$2:"
+}
+
+# delta A B SAMPLE: how much a sample grew between two saved scrapes (a
+# sample absent from A counts from 0).
+delta() { echo $(($(metric "$2" "$3") - $(metric "$1" "$3" | grep . || echo 0))); }
+
+# Drops by reason, exactly: datagrams to a VIP address on a port with no
+# VIP (drop no_vip), to a VIP without backends (drop no_backend; the VIP's
+# "other" drops; not serving), and from a source the VIP's ACL denies
+# (drop acl; the VIP's "acl" drops); the forwarded ones are fwd packets.
+test_drops_by_reason() {
+	local a=$E2E_TMP/d0.txt b=$E2E_TMP/d1.txt spare=$VIP4_SPARE:9/udp n=200
+	local pk='xlb_packets_total{action="drop",reason=' src
+	src=$(client ip -4 -br addr show c-lb | awk '{ print $3 }' | cut -d/ -f1)
+	ctl vip add "$spare"
+	scrape >"$a"
+	udp_send "$VIP4_SPARE" 9 $n
+	udp_send "$VIP4" 9999 $n
+	ctl acl add deny "$src" vip "$UDP_VIP"
+	udp_send "$VIP4" "$ECHO_PORT" $n
+	ctl acl del deny "$src" vip "$UDP_VIP"
+	scrape >"$b"
+	ctl vip del "$spare"
+	assert_eq "$(delta "$a" "$b" "${pk}\"no_backend\"}")" $n "drop no_backend:"
+	assert_eq "$(delta "$a" "$b" "${pk}\"no_vip\"}")" $n "drop no_vip:"
+	assert_eq "$(delta "$a" "$b" "${pk}\"acl\"}")" $n "drop acl:"
+	assert_eq "$(delta "$a" "$b" "xlb_vip_drops_total{vip=\"$spare\",reason=\"other\"}")" $n \
+		"the spare VIP's other drops:"
+	assert_eq "$(delta "$a" "$b" "xlb_vip_drops_total{vip=\"$UDP_VIP\",reason=\"acl\"}")" $n \
+		"the UDP VIP's ACL drops:"
+	assert_eq "$(delta "$a" "$b" "xlb_vip_drops_total{vip=\"$UDP_VIP\",reason=\"other\"}")" 0 \
+		"the UDP VIP's other drops:"
+	assert_eq "$(metric "$b" "xlb_vip_serving{vip=\"$spare\"}")" 0 "the spare VIP serving:"
+	assert_eq "$(delta "$a" "$b" "xlb_vip_packets_total{vip=\"$UDP_VIP\"}")" 0 \
+		"forwarded while denied:"
 }
 
 # New TCP flows show in the sampled count within a few housekeeping ticks;
