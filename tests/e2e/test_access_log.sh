@@ -10,7 +10,8 @@
 # way) sends new lines to a new file; the rate kept across a restart and set
 # from a config file (reload); with xlbd stopped (SIGSTOP) a burst past the
 # ring's size loses samples, counted as flow_sample_lost, and every sample
-# counted as sent is written once xlbd runs again; /metrics counts the lines.
+# counted as sent is written once xlbd runs again; /metrics counts the lines;
+# `--access-log -` writes to standard output.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -284,6 +285,20 @@ test_metrics_count_lines() {
 	assert_eq "$(metric xlb_access_log_lines_total)" $((before + FLOWS)) \
 		"xlb_access_log_lines_total:"
 	assert_eq "$(metric xlb_access_log_errors_total)" 0 "xlb_access_log_errors_total:"
+}
+
+# `--access-log -`: the lines go to xlbd's standard output (its log here).
+test_stdout() {
+	local out=$E2E_TMP/xlbd.log
+	sample 1
+	stop_xlbd TERM
+	start_xlbd --access-log -
+	tcp_from "$VIP4" "$ECHO_PORT" $(seq 41900 $((41900 + FLOWS - 1))) >/dev/null
+	wait_until "$WAIT" sh -c "[ \$(grep -c '\"client\":\"$CLIENT4:419' '$out') -eq $FLOWS ]" ||
+		fail "lines on stdout: $(grep -c "\"client\":\"$CLIENT4:419" "$out")"
+	grep "\"client\":\"$CLIENT4:419" "$out" | jq -e . >/dev/null || fail "not JSON"
+	stop_xlbd TERM
+	start_xlbd --access-log "$LOG"
 }
 
 # The config file sets the rate: `xlbd -n` accepts it, SIGHUP applies it.
