@@ -11,7 +11,7 @@
 # stops (and back), with the check results and durations; drops by reason
 # (no VIP on the port, no backend, the VIP's ACL), exact; the control-plane
 # counters (a batch counts once, refused requests, ring rebuilds); the
-# sampled flow count; the process metrics.
+# sampled flow count; the process metrics; the VIPs' announcement.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -284,6 +284,28 @@ test_process_metrics() {
 	assert_gt "$(metric "$body" process_resident_memory_bytes)" 1000000 "rss:"
 	assert_eq "$(metric "$body" process_max_fds)" "$(awk '/^Max open files/ { print $4 }' "/proc/$pid/limits")" \
 		"max fds:"
+}
+
+# With --announce-table, xlb_vip_announced follows the VIP's route: 1 while
+# announced, 0 after `announce off`; without it the family is absent. Last:
+# it restarts xlbd (the running state is adopted).
+test_vip_announced() {
+	local body=$E2E_TMP/ann.txt table=100 s="xlb_vip_announced{vip=\"$UDP_VIP\"}"
+	scrape >"$body"
+	! grep -q '^# TYPE xlb_vip_announced ' "$body" || fail "announced served without a table"
+	stop_xlbd TERM
+	start_xlbd --announce-table $table
+	wait_until "$WAIT" sh -c "nsenter --net=/run/netns/$P-lb curl -sS -m 2 $METRICS_URL |
+		grep -qxF '$s 1'"
+	lb ip route show table $table | grep -q "^blackhole $VIP4 " || fail "no route for $VIP4"
+	ctl vip set "$UDP_VIP" announce off
+	scrape >"$body"
+	assert_eq "$(metric "$body" "$s")" 0 "announced after announce off:"
+	assert_eq "$(metric "$body" "xlb_vip_announced{vip=\"$HTTP_VIP\"}")" 1 "the HTTP VIP:"
+	ctl vip set "$UDP_VIP" announce on
+	stop_xlbd TERM
+	lb ip route flush table $table protocol 245
+	start_xlbd
 }
 
 run_tests "$@"
