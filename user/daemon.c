@@ -309,9 +309,9 @@ static void on_timer(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
 		announce_sync(d);
 }
 
-static int set_health(void *arg, __u32 backend_id, enum xlb_health health)
+static int set_health(void *arg, const struct health_sync_change *changes, size_t n)
 {
-	return xlbd__set_health(arg, backend_id, health);
+	return xlbd__set_health(arg, changes, n);
 }
 
 /* The checks of the model's backends, seeded with their recorded states. */
@@ -557,26 +557,40 @@ cleanup:
 	return err;
 }
 
-int xlbd__set_health(struct xlbd *d, __u32 backend_id, enum xlb_health health)
+int xlbd__set_health(struct xlbd *d, const struct health_sync_change *changes, size_t n)
 {
 	struct xlb_ctl_err e = {};
 	struct xlb_state work;
-	int err;
+	bool changed = false;
+	size_t i;
+	int err = 0;
 
 	/* detached: the model alone; attaching writes it into the maps */
 	if (!d->attached) {
-		err = state__set_health(&d->state, backend_id, health);
-		return err < 0 ? err : 0;
+		for (i = 0; i < n && (err >= 0 || err == -ENOENT); i++)
+			err = state__set_health(&d->state, changes[i].backend_id,
+						changes[i].health);
+		return err < 0 && err != -ENOENT ? err : 0;
 	}
 	err = state__clone(&work, &d->state);
 	if (err)
 		return err;
-	err = state__set_health(&work, backend_id, health);
-	if (err > 0) {
+	/* every change in one commit: one state file write, one sync */
+	for (i = 0; i < n; i++) {
+		err = state__set_health(&work, changes[i].backend_id, changes[i].health);
+		if (err == -ENOENT)
+			continue;
+		if (err < 0)
+			goto cleanup;
+		changed |= err > 0;
+	}
+	err = 0;
+	if (changed) {
 		err = xlbd__commit(d, &work, &e);
 		if (!err)
 			err = 1;
 	}
+cleanup:
 	state__fini(&work);
 	return err;
 }

@@ -43,6 +43,7 @@ struct xlbd_opts {
 };
 
 struct health_sync;
+struct health_sync_change;
 struct xlb_http;
 struct xlbd_metrics;
 struct xlb_access_log;
@@ -118,10 +119,12 @@ int xlbd__attach(struct xlbd *d, enum xlb_attach_mode mode, struct xlb_ctl_err *
  * model and refuses changes until attached again. */
 int xlbd__detach(struct xlbd *d, struct xlb_ctl_err *e);
 
-/* The health-check hook: a backend went up or down; its VIP's ring is
- * rebuilt and swapped. Returns 1 when the maps changed, 0 when nothing had
- * to (or the program is detached: the model alone changes), or -errno. */
-int xlbd__set_health(struct xlbd *d, __u32 backend_id, enum xlb_health health);
+/* The health-check hook: backends went up or down (the changes of one loop
+ * round, in one commit); their VIPs' rings are rebuilt and swapped. A
+ * backend gone since is skipped. Returns 1 when the maps changed, 0 when
+ * nothing had to (or the program is detached: the model alone changes), or
+ * -errno. */
+int xlbd__set_health(struct xlbd *d, const struct health_sync_change *changes, size_t n);
 
 /* The HTTP endpoint's routes: /health, /health/live, /health/ready
  * (health_http.c). */

@@ -3,12 +3,16 @@
  * Targets by backend id. Each slot remembers the backend's generation (a
  * reused id is another backend) and holds a reference to the spec its
  * target runs: a model cloned for a change shares its specs, so an update
- * that changes no check costs a pointer comparison per backend.
+ * that changes no check costs a pointer comparison per backend. The
+ * engine's state changes are queued and applied together once the loop's
+ * round is over (a timerfd armed for "now"), in one commit.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #include "health_sync.h"
 #include "log.h"
@@ -25,10 +29,21 @@ struct hs_slot {
 	__u64 by_reason[XLB_CR__MAX]; /* results since the target was added */
 };
 
+/* A change waiting for the next commit. */
+struct hs_pending {
+	__u32 generation; /* of the backend it was decided for */
+	__u64 decided_ns;
+};
+
 struct health_sync {
 	struct xlb_health_engine *engine;
+	struct xlb_loop *loop;
 	health_sync_set_fn set;
 	void *arg;
+	int flush_fd; /* timerfd: the queued changes' commit */
+	size_t nr_pending;
+	struct health_sync_change queued[XLB_MAX_BACKENDS];
+	struct hs_pending pending[XLB_MAX_BACKENDS];
 	struct hs_slot slots[XLB_MAX_BACKENDS];
 	struct health_sync_latency latency[XLB_MAX_VIPS]; /* by VIP id */
 	__u32 vip_epoch[XLB_MAX_VIPS];			  /* the last update that saw the VIP */
@@ -56,21 +71,65 @@ static void record_swap(struct health_sync *hs, __u64 us)
 		hs->swap_max_us = us;
 }
 
+/* Applies the queued changes in one commit; a change whose backend has
+ * gone (or whose id now names another backend) since is dropped. */
+static void on_flush(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct health_sync *hs = arg;
+	size_t i, n = 0;
+	uint64_t expirations, now;
+	int ret;
+
+	(void)loop;
+	(void)events;
+	if (xlb_timerfd__read(fd, &expirations))
+		return;
+	for (i = 0; i < hs->nr_pending; i++) {
+		__u32 id = hs->queued[i].backend_id;
+
+		if (!hs->slots[id].t || hs->slots[id].generation != hs->pending[i].generation)
+			continue;
+		hs->queued[n] = hs->queued[i];
+		hs->pending[n++] = hs->pending[i];
+	}
+	hs->nr_pending = 0;
+	if (!n)
+		return;
+	/* the targets may be gone after this: the model's update can remove them */
+	ret = hs->set(hs->arg, hs->queued, n);
+	if (ret < 0) {
+		pr_warn("health: %zu changes (backend %u %s first) not applied: %s\n", n,
+			hs->queued[0].backend_id, xlb_health_state__name(hs->queued[0].health),
+			strerror(-ret));
+		return;
+	}
+	if (!ret)
+		return;
+	now = xlb_now_ns();
+	for (i = 0; i < n; i++)
+		record_swap(hs, (now - hs->pending[i].decided_ns) / NSEC_PER_USEC);
+}
+
 static void on_change(struct xlb_health_target *t, enum xlb_health state, uint64_t decided_ns,
 		      void *arg)
 {
 	__u32 id = (__u32)(uintptr_t)xlb_health_target__user(t);
 	struct health_sync *hs = arg;
-	int ret;
+	size_t i = hs->nr_pending;
 
 	hs->changes++;
-	/* t may be gone after this: the model's update can remove it */
-	ret = hs->set(hs->arg, id, state);
-	if (ret < 0)
-		pr_warn("health: backend %u %s not applied: %s\n", id,
-			xlb_health_state__name(state), strerror(-ret));
-	else if (ret > 0)
-		record_swap(hs, (xlb_now_ns() - decided_ns) / NSEC_PER_USEC);
+	/* one target per backend id: room for a change of each; a later
+	 * change of the same backend is queued after the earlier one */
+	if (id >= XLB_MAX_BACKENDS || i >= XLB_MAX_BACKENDS)
+		return;
+	hs->queued[i].backend_id = id;
+	hs->queued[i].health = state;
+	hs->pending[i].generation = hs->slots[id].generation;
+	hs->pending[i].decided_ns = decided_ns;
+	hs->nr_pending++;
+	if (!i && xlb_timerfd__arm(hs->flush_fd, 0, 0))
+		pr_warn("health: backend %u %s: commit not scheduled\n", id,
+			xlb_health_state__name(state));
 }
 
 static void record_latency(struct health_sync_latency *l, __u64 us)
@@ -110,16 +169,30 @@ int health_sync__new(struct xlb_loop *loop, health_sync_set_fn set, void *arg,
 	hs = calloc(1, sizeof(*hs));
 	if (!hs)
 		return -ENOMEM;
+	hs->loop = loop;
 	hs->set = set;
 	hs->arg = arg;
-	err = xlb_health__new(loop, on_change, hs, &hs->engine);
-	if (err) {
-		free(hs);
-		return err;
+	hs->flush_fd = xlb_timerfd__open();
+	if (hs->flush_fd < 0) {
+		err = hs->flush_fd;
+		goto cleanup;
 	}
+	err = xlb_loop__add(loop, hs->flush_fd, EPOLLIN, on_flush, hs);
+	if (err)
+		goto cleanup;
+	err = xlb_health__new(loop, on_change, hs, &hs->engine);
+	if (err)
+		goto cleanup;
 	xlb_health__set_result_cb(hs->engine, on_result);
 	*out = hs;
 	return 0;
+cleanup:
+	if (hs->flush_fd >= 0) {
+		xlb_loop__del(loop, hs->flush_fd);
+		close(hs->flush_fd);
+	}
+	free(hs);
+	return err;
 }
 
 static void slot_clear(struct health_sync *hs, struct hs_slot *slot)
@@ -141,6 +214,10 @@ void health_sync__free(struct health_sync *hs)
 	for (id = 0; id < XLB_MAX_BACKENDS; id++)
 		slot_clear(hs, &hs->slots[id]);
 	xlb_health__free(hs->engine);
+	/* queued changes die here: the state file keeps the last committed
+	 * states, and a restart's checks decide again */
+	xlb_loop__del(hs->loop, hs->flush_fd);
+	close(hs->flush_fd);
 	free(hs);
 }
 

@@ -10,6 +10,7 @@
 #define XLB_HEALTH_SYNC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "ctl_msg.h"
 #include "health.h"
@@ -33,10 +34,18 @@ struct health_sync_latency {
 	__u64 sum_us;
 };
 
-/* Applies a health change to the model and the maps. Returns 1 when the
- * change reached the maps (a ring or backend entry was swapped), 0 when
- * nothing had to change, or -errno. */
-typedef int (*health_sync_set_fn)(void *arg, __u32 backend_id, enum xlb_health health);
+/* One health change the engine decided. */
+struct health_sync_change {
+	__u32 backend_id;
+	enum xlb_health health;
+};
+
+/* Applies health changes to the model and the maps, all in one commit.
+ * Returns 1 when they reached the maps (a ring or backend entry was
+ * swapped), 0 when nothing had to change, or -errno. The changes of one
+ * loop round come together: thousands of backends going up at once cost
+ * one commit, not one each (which kept 5,000 from ever settling). */
+typedef int (*health_sync_set_fn)(void *arg, const struct health_sync_change *changes, size_t n);
 
 int health_sync__new(struct xlb_loop *loop, health_sync_set_fn set, void *arg,
 		     struct health_sync **out);
