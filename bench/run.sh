@@ -35,6 +35,7 @@ CP_TIMEOUT=150
 CP_RUNS=${CP_RUNS:-50}
 TCP_ROUNDS=${TCP_ROUNDS:-3}
 HC_TIMEOUT=180
+HC_XLBD_TIMEOUT=150
 METRICS_TIMEOUT=180
 HC_TARGETS=${HC_TARGETS:-1000 2000 5000 tcp:5000 http:5000:1s}
 E2E_PACKETS=${E2E_PACKETS:-50000000}
@@ -108,6 +109,16 @@ start=$(date +%s)
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	BUILD=$BUILD timeout "$HC_TIMEOUT" "$ROOT/bench/hc_cost.sh" $HC_TARGETS ||
 		echo "(hc_cost.sh failed: exit $?)"
+	echo
+	echo "bench/hc_xlbd.sh: xlbd itself, its backends' HTTP checks at 2 s against bench/hc_httpd;" \
+		"checks/s from its result counter over 10 s once every backend is up."
+	echo
+	echo "| checker | backends | interval | checks/s (of expected) | changes in the window |" \
+		"up at the end | all up after (s) | xlbd CPU s/s | CPU s/s per 1,000 checks/s |" \
+		"xlbd RSS MiB | server CPU s/s |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	BUILD=$BUILD timeout "$HC_XLBD_TIMEOUT" "$ROOT/bench/hc_xlbd.sh" ||
+		echo "(hc_xlbd.sh failed: exit $?)"
 	echo
 	echo "### /metrics scrape"
 	echo
