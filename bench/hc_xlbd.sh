@@ -111,10 +111,22 @@ done
 "$XLBCTL" -s "$sock" -b "$tmp/batch"
 b0=$(date +%s.%N)
 
-stat_of() { "$XLBCTL" -s "$sock" -j stats | jq -r ".health.$1"; }
-ups() { "$XLBCTL" -s "$sock" -j backend show | jq '[.[].backends[] | select(.health == "up")] | length'; }
+# 0 when xlbd does not answer in time (a busy xlbd did not, before commits
+# were batched)
+stat_of() {
+	local v
+	v=$("$XLBCTL" -s "$sock" -j stats 2>/dev/null | jq -r ".health.$1") || v=0
+	echo "${v:-0}"
+}
+ups() {
+	local v
+	v=$("$XLBCTL" -s "$sock" -j backend show 2>/dev/null |
+		jq '[.[].backends[] | select(.health == "up")] | length') || v=0
+	echo "${v:-0}"
+}
 up_after=
-for ((i = 0; i < UP_SECONDS; i++)); do
+deadline=$(($(date +%s) + UP_SECONDS))
+while [ "$(date +%s)" -lt $deadline ]; do
 	if [ "$(ups)" -eq "$n" ]; then
 		up_after=$(awk -v a="$b0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 		break
