@@ -2,9 +2,10 @@
 /*
  * The glue between libcurl's multi interface and the loop, as libcurl's
  * "multi_socket" API expects it: a socket callback that (de)registers fds,
- * a timer callback that arms one timerfd (0 ms armed as 1 ns, since 0 would
- * disarm it; -1 disarms), and after every curl_multi_socket_action the
- * finished transfers read from curl_multi_info_read.
+ * a timer callback that arms one of the loop's timers (libcurl moves its
+ * deadline several times a transfer: a store each, no system call; -1
+ * disarms), and after every curl_multi_socket_action the finished transfers
+ * read from curl_multi_info_read.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -20,7 +21,8 @@
 struct xlb_curl_loop {
 	struct xlb_loop *loop;
 	CURLM *multi;
-	int timerfd;
+	struct xlb_loop_timer timer;
+	bool timer_added;
 	bool global_init;
 };
 
@@ -73,14 +75,10 @@ static void on_socket_event(struct xlb_loop *loop, int fd, uint32_t events, void
 	action(arg, fd, flags);
 }
 
-static void on_timer_event(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
+static void on_timer_event(struct xlb_loop *loop, struct xlb_loop_timer *t, void *arg)
 {
-	uint64_t expirations;
-
 	(void)loop;
-	(void)events;
-	if (xlb_timerfd__read(fd, &expirations))
-		return;
+	(void)t;
 	action(arg, CURL_SOCKET_TIMEOUT, 0);
 }
 
@@ -120,8 +118,11 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 
 	(void)multi;
 	if (timeout_ms < 0)
-		return xlb_timerfd__disarm(c->timerfd) ? -1 : 0;
-	return xlb_timerfd__arm(c->timerfd, (uint64_t)timeout_ms * XLB_NSEC_PER_MSEC, 0) ? -1 : 0;
+		xlb_loop_timer__disarm(&c->timer);
+	else
+		xlb_loop_timer__arm(&c->timer,
+				    xlb_now_ns() + (uint64_t)timeout_ms * XLB_NSEC_PER_MSEC);
+	return 0;
 }
 
 int xlb_curl_loop__new(struct xlb_loop *loop, struct xlb_curl_loop **out)
@@ -134,7 +135,6 @@ int xlb_curl_loop__new(struct xlb_loop *loop, struct xlb_curl_loop **out)
 	if (!c)
 		return -ENOMEM;
 	c->loop = loop;
-	c->timerfd = -1;
 	rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (rc != CURLE_OK) {
 		err = -EIO;
@@ -148,13 +148,8 @@ int xlb_curl_loop__new(struct xlb_loop *loop, struct xlb_curl_loop **out)
 		pr_warn("curl_multi_init failed\n");
 		goto cleanup;
 	}
-	err = xlb_timerfd__open();
-	if (err < 0)
-		goto cleanup;
-	c->timerfd = err;
-	err = xlb_loop__add(loop, c->timerfd, EPOLLIN, on_timer_event, c);
-	if (err)
-		goto cleanup;
+	xlb_loop__timer_add(loop, &c->timer, on_timer_event, c);
+	c->timer_added = true;
 	/* every check is a connection of its own: never multiplex them */
 	if (curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, CURLPIPE_NOTHING) != CURLM_OK ||
 	    curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, socket_cb) != CURLM_OK ||
@@ -178,10 +173,8 @@ void xlb_curl_loop__free(struct xlb_curl_loop *c)
 		return;
 	if (c->multi)
 		curl_multi_cleanup(c->multi);
-	if (c->timerfd >= 0) {
-		xlb_loop__del(c->loop, c->timerfd);
-		close(c->timerfd);
-	}
+	if (c->timer_added)
+		xlb_loop__timer_del(c->loop, &c->timer);
 	if (c->global_init)
 		curl_global_cleanup();
 	free(c);
@@ -193,8 +186,8 @@ int xlb_curl_loop__add(struct xlb_curl_loop *c, CURL *easy, struct xlb_curl_req 
 
 	if (curl_easy_setopt(easy, CURLOPT_PRIVATE, req) != CURLE_OK)
 		return -EINVAL;
-	/* curl answers through timer_cb with 0 ms: the transfer starts on the
-	 * loop's next round, never inside the caller */
+	/* curl answers through timer_cb with 0 ms: the transfer starts once
+	 * the caller is back in the loop, never inside it */
 	mc = curl_multi_add_handle(c->multi, easy);
 	if (mc != CURLM_OK) {
 		pr_warn("curl_multi_add_handle: %s\n", curl_multi_strerror(mc));

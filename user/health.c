@@ -72,14 +72,6 @@ const char *xlb_check_reason__name(enum xlb_check_reason reason)
 	return reason >= 0 && reason < XLB_CR__MAX ? reason_names[reason] : "?";
 }
 
-uint64_t xlb_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * XLB_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
 bool xlb_health_sm__step(struct xlb_health_sm *sm, bool pass, uint32_t rise, uint32_t fall)
 {
 	if (pass) {
@@ -271,22 +263,47 @@ static void schedule(struct xlb_health_target *t, uint64_t due_ns)
 	heap_sift(h, t->heap_idx);
 }
 
-/* Arms the timerfd for the earliest due time, if it changed. */
+/* Arms the timer for the earliest due time. */
 static void rearm(struct xlb_health_engine *h)
 {
-	uint64_t due, now;
+	if (h->nr_heap)
+		xlb_loop_timer__arm(&h->timer, h->heap[0]->due_ns);
+	else
+		xlb_loop_timer__disarm(&h->timer);
+}
 
-	if (!h->nr_heap) {
-		if (h->armed_ns && !xlb_timerfd__disarm(h->timerfd))
-			h->armed_ns = 0;
+/* The wait queue: targets due while max_running checks were in flight. */
+static void wait_push(struct xlb_health_target *t)
+{
+	struct xlb_health_engine *h = t->h;
+
+	heap_remove(h, t);
+	t->waiting = true;
+	t->wait_next = NULL;
+	t->wait_prev = h->wait_tail;
+	if (h->wait_tail)
+		h->wait_tail->wait_next = t;
+	else
+		h->wait_head = t;
+	h->wait_tail = t;
+}
+
+static void wait_unlink(struct xlb_health_target *t)
+{
+	struct xlb_health_engine *h = t->h;
+
+	if (!t->waiting)
 		return;
-	}
-	due = h->heap[0]->due_ns;
-	if (due == h->armed_ns)
-		return;
-	now = xlb_now_ns();
-	if (!xlb_timerfd__arm(h->timerfd, due > now ? due - now : 0, 0))
-		h->armed_ns = due;
+	if (t->wait_prev)
+		t->wait_prev->wait_next = t->wait_next;
+	else
+		h->wait_head = t->wait_next;
+	if (t->wait_next)
+		t->wait_next->wait_prev = t->wait_prev;
+	else
+		h->wait_tail = t->wait_prev;
+	t->waiting = false;
+	t->wait_prev = t->wait_next = NULL;
 }
 
 /* The first check comes after a random part of one interval. */
@@ -346,6 +363,8 @@ void xlb_health__result(struct xlb_health_target *t, struct xlb_check_result *r)
 	r->at_ns = now;
 	r->latency_ns = now - t->started_ns;
 	r->late_ns = t->late_ns;
+	if (t->running)
+		h->nr_running--;
 	t->running = false;
 	t->probe = NULL;
 	t->last = *r;
@@ -356,6 +375,9 @@ void xlb_health__result(struct xlb_health_target *t, struct xlb_check_result *r)
 		t->since_ns = now;
 	schedule_next(t, now);
 	rearm(h);
+	/* a slot is free: the oldest waiting check starts once back in the loop */
+	if (h->wait_head)
+		xlb_loop_timer__arm(&h->timer, now);
 	if (h->on_result)
 		h->on_result(t, &t->last, h->arg);
 	if (!changed)
@@ -369,10 +391,12 @@ void xlb_health__result(struct xlb_health_target *t, struct xlb_check_result *r)
 static void start_check(struct xlb_health_target *t, uint64_t now)
 {
 	const struct xlb_check_ops *ops = ops_of(t->conf.spec.type);
+	struct xlb_health_engine *h = t->h;
 	struct xlb_check_result r;
 	int err;
 
 	t->running = true;
+	h->nr_running++;
 	t->late_ns = now > t->due_ns ? now - t->due_ns : 0;
 	t->started_ns = now;
 	schedule(t, now + t->conf.spec.timeout_ns);
@@ -394,23 +418,29 @@ static void time_out(struct xlb_health_target *t)
 	xlb_health__result(t, &r);
 }
 
-static void on_timer(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
+static void on_timer(struct xlb_loop *loop, struct xlb_loop_timer *timer, void *arg)
 {
 	struct xlb_health_engine *h = arg;
-	uint64_t expirations, now;
+	uint64_t now;
 
 	(void)loop;
-	(void)events;
-	if (xlb_timerfd__read(fd, &expirations))
-		return;
-	h->armed_ns = 0;
+	(void)timer;
 	now = xlb_now_ns();
-	/* every step moves the top's due time past now, so this ends */
+	while (h->wait_head && h->nr_running < h->max_running) {
+		struct xlb_health_target *t = h->wait_head;
+
+		wait_unlink(t);
+		start_check(t, xlb_now_ns());
+	}
+	/* every step moves the top's due time past now or out of the heap,
+	 * so this ends */
 	while (h->nr_heap && h->heap[0]->due_ns <= now) {
 		struct xlb_health_target *t = h->heap[0];
 
 		if (t->running)
 			time_out(t);
+		else if (h->nr_running >= h->max_running)
+			wait_push(t);
 		else
 			start_check(t, xlb_now_ns()); /* starts may take a while */
 	}
@@ -431,27 +461,17 @@ int xlb_health__new(struct xlb_loop *loop, xlb_health_change_cb on_change, void 
 	h->loop = loop;
 	h->on_change = on_change;
 	h->arg = arg;
-	h->timerfd = -1;
+	h->max_running = XLB_HEALTH_MAX_RUNNING;
 	if (getrandom(&h->rng, sizeof(h->rng), GRND_NONBLOCK) != sizeof(h->rng))
 		h->rng = xlb_now_ns(); /* jitter needs spread, not secrecy */
 	err = xlb_curl_loop__new(loop, &h->curl);
-	if (err)
-		goto cleanup;
-	err = xlb_timerfd__open();
-	if (err < 0)
-		goto cleanup;
-	h->timerfd = err;
-	err = xlb_loop__add(loop, h->timerfd, EPOLLIN, on_timer, h);
-	if (err)
-		goto cleanup;
+	if (err) {
+		free(h);
+		return err;
+	}
+	xlb_loop__timer_add(loop, &h->timer, on_timer, h);
 	*out = h;
 	return 0;
-cleanup:
-	if (h->timerfd >= 0)
-		close(h->timerfd);
-	xlb_curl_loop__free(h->curl);
-	free(h);
-	return err;
 }
 
 void xlb_health__set_result_cb(struct xlb_health_engine *h, xlb_health_result_cb on_result)
@@ -459,11 +479,22 @@ void xlb_health__set_result_cb(struct xlb_health_engine *h, xlb_health_result_cb
 	h->on_result = on_result;
 }
 
+void xlb_health__set_max_running(struct xlb_health_engine *h, size_t max_running)
+{
+	h->max_running = max_running ? max_running : 1;
+	/* a raised bound lets waiting checks start at once */
+	if (h->wait_head)
+		xlb_loop_timer__arm(&h->timer, xlb_now_ns());
+}
+
 static void stop_check(struct xlb_health_target *t)
 {
-	if (t->running)
+	if (t->running) {
 		ops_of(t->conf.spec.type)->cancel(t, NULL);
+		t->h->nr_running--;
+	}
 	t->running = false;
+	wait_unlink(t);
 	t->probe = NULL;
 	heap_remove(t->h, t);
 }
@@ -475,8 +506,7 @@ void xlb_health__free(struct xlb_health_engine *h)
 	while (h->targets)
 		xlb_health__remove(h->targets);
 	xlb_check_script__free_orphans(h);
-	xlb_loop__del(h->loop, h->timerfd);
-	close(h->timerfd);
+	xlb_loop__timer_del(h->loop, &h->timer);
 	xlb_curl_loop__free(h->curl);
 	free(h->heap);
 	free(h);

@@ -47,8 +47,12 @@ struct xlb_health_engine {
 	xlb_health_change_cb on_change;
 	xlb_health_result_cb on_result;
 	void *arg;
-	int timerfd;
-	uint64_t armed_ns;		 /* the due time the timerfd is armed for; 0 = disarmed */
+	struct xlb_loop_timer timer; /* the heap's earliest due time */
+	size_t nr_running;	     /* checks in flight */
+	size_t max_running;	     /* XLB_HEALTH_MAX_RUNNING unless set */
+	/* due while max_running were in flight: started, oldest first, as
+	 * others end */
+	struct xlb_health_target *wait_head, *wait_tail;
 	struct xlb_health_target **heap; /* min-heap on due_ns */
 	size_t nr_heap;
 	size_t heap_cap;
@@ -75,6 +79,8 @@ struct xlb_health_target {
 	uint64_t started_ns;
 	uint64_t late_ns; /* the running check started this long after due */
 	bool running;
+	bool waiting; /* in the engine's wait queue, out of the heap */
+	struct xlb_health_target *wait_prev, *wait_next;
 	void *probe; /* the check type's state while running */
 	struct xlb_health_target *prev, *next;
 };

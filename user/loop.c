@@ -5,6 +5,8 @@
  * and go: no list walk per change); a handler removed while a round of
  * events is being dispatched is parked on a retired list and freed after
  * the round, so a later event of the same round never reaches freed memory.
+ * Timers of the loop's own (a short list) set epoll's timeout and run after
+ * each round's events.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 #define LOOP_MAX_EVENTS	 64
 #define LOOP_INITIAL_FDS 64
 #define NSEC_PER_SEC	 1000000000ULL
+#define NSEC_PER_MSEC	 1000000ULL
 
 struct xlb_loop_handler {
 	int fd; /* -1 once removed */
@@ -158,12 +161,104 @@ int xlb_loop__del(struct xlb_loop *loop, int fd)
 	return err;
 }
 
+uint64_t xlb_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+void xlb_loop__timer_add(struct xlb_loop *loop, struct xlb_loop_timer *t, xlb_loop_timer_cb cb,
+			 void *arg)
+{
+	memset(t, 0, sizeof(*t));
+	t->cb = cb;
+	t->arg = arg;
+	t->next = loop->timers;
+	if (loop->timers)
+		loop->timers->prev = t;
+	loop->timers = t;
+}
+
+void xlb_loop__timer_del(struct xlb_loop *loop, struct xlb_loop_timer *t)
+{
+	if (t->prev)
+		t->prev->next = t->next;
+	else if (loop->timers == t)
+		loop->timers = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	t->prev = t->next = NULL;
+	t->armed = false;
+}
+
+void xlb_loop_timer__arm(struct xlb_loop_timer *t, uint64_t due_ns)
+{
+	t->due_ns = due_ns;
+	t->armed = true;
+}
+
+void xlb_loop_timer__disarm(struct xlb_loop_timer *t)
+{
+	t->armed = false;
+}
+
+/* How long epoll may sleep: timeout_ms, or less to wake for the earliest
+ * timer. Fills *ts and returns it, or NULL for no limit. */
+static struct timespec *wait_time(const struct xlb_loop *loop, int timeout_ms, struct timespec *ts)
+{
+	uint64_t wait = timeout_ms < 0 ? UINT64_MAX : (uint64_t)timeout_ms * NSEC_PER_MSEC;
+	const struct xlb_loop_timer *t;
+	uint64_t now = 0;
+
+	for (t = loop->timers; t; t = t->next) {
+		if (!t->armed)
+			continue;
+		if (!now)
+			now = xlb_now_ns();
+		if (t->due_ns <= now)
+			wait = 0;
+		else if (t->due_ns - now < wait)
+			wait = t->due_ns - now;
+	}
+	if (wait == UINT64_MAX)
+		return NULL;
+	ts->tv_sec = (time_t)(wait / NSEC_PER_SEC);
+	ts->tv_nsec = (long)(wait % NSEC_PER_SEC);
+	return ts;
+}
+
+/* Runs the timers due now, each at most once a round (a callback that arms
+ * its timer for the past runs again next round, after fresh events). The
+ * scan starts over after every callback: a callback may delete any timer. */
+static void run_timers(struct xlb_loop *loop)
+{
+	uint64_t now = xlb_now_ns();
+	struct xlb_loop_timer *t;
+
+	loop->round++;
+	t = loop->timers;
+	while (t) {
+		if (!t->armed || t->due_ns > now || t->round == loop->round) {
+			t = t->next;
+			continue;
+		}
+		t->armed = false;
+		t->round = loop->round;
+		t->cb(loop, t, t->arg);
+		t = loop->timers;
+	}
+}
+
 int xlb_loop__dispatch(struct xlb_loop *loop, int timeout_ms)
 {
 	struct epoll_event events[LOOP_MAX_EVENTS];
+	struct timespec ts;
 	int i, n, err;
 
-	n = epoll_wait(loop->epfd, events, LOOP_MAX_EVENTS, timeout_ms);
+	n = epoll_pwait2(loop->epfd, events, LOOP_MAX_EVENTS, wait_time(loop, timeout_ms, &ts),
+			 NULL);
 	if (n < 0) {
 		err = -errno;
 		if (err == -EINTR)
@@ -178,6 +273,9 @@ int xlb_loop__dispatch(struct xlb_loop *loop, int timeout_ms)
 			continue;
 		h->cb(loop, h->fd, events[i].events, h->arg);
 	}
+	free_list(loop->retired);
+	loop->retired = NULL;
+	run_timers(loop);
 	free_list(loop->retired);
 	loop->retired = NULL;
 	return n;

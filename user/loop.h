@@ -14,9 +14,27 @@
 
 struct xlb_loop;
 struct xlb_loop_handler;
+struct xlb_loop_timer;
 
 /* Called with the epoll events that fired (EPOLLIN, EPOLLOUT, ...). */
 typedef void (*xlb_loop_cb)(struct xlb_loop *loop, int fd, uint32_t events, void *arg);
+/* Called once the timer's due time has come; it is disarmed by then. */
+typedef void (*xlb_loop_timer_cb)(struct xlb_loop *loop, struct xlb_loop_timer *t, void *arg);
+
+/*
+ * A deadline the loop keeps itself, without a file descriptor: arming or
+ * moving it is a store, and the loop sleeps in epoll until the earliest one.
+ * For deadlines that move at every event (libcurl's, the health engine's):
+ * a timerfd_settime per move was a fifth of the health checks' CPU time.
+ */
+struct xlb_loop_timer {
+	uint64_t due_ns; /* CLOCK_MONOTONIC, as xlb_now_ns() */
+	bool armed;
+	uint64_t round; /* the dispatch round it last fired in */
+	xlb_loop_timer_cb cb;
+	void *arg;
+	struct xlb_loop_timer *prev, *next;
+};
 
 struct xlb_loop {
 	int epfd;
@@ -24,7 +42,12 @@ struct xlb_loop {
 	struct xlb_loop_handler **by_fd;  /* registered, indexed by fd */
 	int nr_fds;			  /* slots in by_fd */
 	struct xlb_loop_handler *retired; /* removed during a dispatch round */
+	struct xlb_loop_timer *timers;	  /* registered, armed or not: a few */
+	uint64_t round;			  /* dispatch rounds so far */
 };
+
+/* CLOCK_MONOTONIC in ns: the clock of every deadline of the loop. */
+uint64_t xlb_now_ns(void);
 
 int xlb_loop__init(struct xlb_loop *loop);
 /* Removes every handler (closing nothing: fds belong to their owners). */
@@ -39,10 +62,20 @@ int xlb_loop__mod(struct xlb_loop *loop, int fd, uint32_t events);
  * close took it out of the epoll set) is forgotten quietly, with -EBADF. */
 int xlb_loop__del(struct xlb_loop *loop, int fd);
 
+/* Registers t, disarmed; cb(loop, t, arg) runs when it is due. */
+void xlb_loop__timer_add(struct xlb_loop *loop, struct xlb_loop_timer *t, xlb_loop_timer_cb cb,
+			 void *arg);
+/* Unregisters t; safe from inside any callback, t's own included. */
+void xlb_loop__timer_del(struct xlb_loop *loop, struct xlb_loop_timer *t);
+/* Arms t for the absolute time due_ns (the past: the end of this round). */
+void xlb_loop_timer__arm(struct xlb_loop_timer *t, uint64_t due_ns);
+void xlb_loop_timer__disarm(struct xlb_loop_timer *t);
+
 /* Dispatches events until xlb_loop__stop(); returns 0 or -errno. */
 int xlb_loop__run(struct xlb_loop *loop);
-/* One round: waits up to timeout_ms (-1: no limit) and dispatches what
- * fired. Returns the number of events, or -errno. */
+/* One round: waits up to timeout_ms (-1: no limit), or until the earliest
+ * armed timer, dispatches the fd events, then runs the timers that are due.
+ * Returns the number of fd events, or -errno. */
 int xlb_loop__dispatch(struct xlb_loop *loop, int timeout_ms);
 void xlb_loop__stop(struct xlb_loop *loop);
 

@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "config.h"
 #include "daemon.h"
+#include "health.h"
 #include "http.h"
 #include "log.h"
 #include "notify.h"
@@ -127,6 +129,20 @@ static int check_config(const char *path)
 	return EXIT_SUCCESS;
 }
 
+/* Raises the soft limit on open files to the hard one: each check in flight
+ * holds a socket (up to XLB_HEALTH_MAX_RUNNING), and systemd's soft default
+ * is 1,024. A failure only leaves the limit as it was. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		pr_warn("setrlimit RLIMIT_NOFILE: %s\n", strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
 	struct xlbd_opts o = {.allow_uid = CTL_NO_UID, .mode = XLB_ATTACH_NATIVE};
@@ -239,6 +255,7 @@ int main(int argc, char **argv)
 	if (detach)
 		return xlbd__detach_offline(&o) ? EXIT_FAILURE : EXIT_SUCCESS;
 
+	raise_fd_limit();
 	err = xlbd__init(&d, &o);
 	if (!err)
 		err = xlbd__start(&d);

@@ -30,6 +30,11 @@
 #define JITTER_MIN_DISTINCT 30 /* distinct first-check milliseconds of 400 */
 #define LONG_TEXT	    300
 #define MANY_ARGS	    (XLB_CHECK_MAX_ARGS + 1)
+#define BOUND_RUNNING	    3
+#define BOUND_TARGETS	    9 /* each in flight half of its interval: 3x the bound */
+#define BOUND_CHECK	    "script /bin/sleep arg 10 interval 200ms timeout 100ms fall 1"
+#define BOUND_RUN_MS	    1500
+#define BOUND_MIN_LATE_MS   50
 
 /* State machine */
 
@@ -105,6 +110,8 @@ struct run {
 	uint64_t decided[MAX_CHANGES];
 	int nr_results;
 	uint64_t first_result_ns[JITTER_TARGETS];
+	size_t max_running; /* checks in flight, the finishing one included */
+	uint64_t max_late_ns;
 	int stop_after_changes; /* 0: run until the time limit */
 	bool remove_on_change;
 };
@@ -133,6 +140,10 @@ static void on_result(struct xlb_health_target *t, const struct xlb_check_result
 	if (i >= 0 && i < JITTER_TARGETS && !r->first_result_ns[i])
 		r->first_result_ns[i] = res->at_ns;
 	r->nr_results++;
+	if (r->h->nr_running + 1 > r->max_running)
+		r->max_running = r->h->nr_running + 1;
+	if (res->late_ns > r->max_late_ns)
+		r->max_late_ns = res->late_ns;
 }
 
 static void on_stop(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
@@ -398,6 +409,38 @@ Test(health_engine, first_checks_are_spread_over_the_interval)
 	run_for(&r, 1000);
 	for (i = 0; i < JITTER_TARGETS; i++)
 		cr_assert_neq(r.first_result_ns[i], 0, "target %d never checked", i);
+	run_fini(&r);
+}
+
+Test(health_engine, checks_beyond_the_bound_wait_and_start_late)
+{
+	struct run r;
+	int i;
+
+	run_init(&r);
+	xlb_health__set_max_running(r.h, BOUND_RUNNING);
+	for (i = 0; i < BOUND_TARGETS; i++)
+		add_check(&r, i, BOUND_CHECK);
+	run_for(&r, BOUND_RUN_MS);
+	cr_assert_eq(r.max_running, BOUND_RUNNING, "%zu in flight at most, bound %d", r.max_running,
+		     BOUND_RUNNING);
+	for (i = 0; i < BOUND_TARGETS; i++)
+		cr_assert_neq(r.first_result_ns[i], 0, "target %d never checked", i);
+	cr_assert_geq(r.max_late_ns, BOUND_MIN_LATE_MS * MS, "no check waited (%llu ns at most)",
+		      (unsigned long long)r.max_late_ns);
+	run_fini(&r);
+}
+
+Test(health_engine, without_the_bound_the_same_checks_overlap)
+{
+	struct run r;
+	int i;
+
+	run_init(&r);
+	for (i = 0; i < BOUND_TARGETS; i++)
+		add_check(&r, i, BOUND_CHECK);
+	run_for(&r, BOUND_RUN_MS);
+	cr_assert_gt(r.max_running, BOUND_RUNNING, "%zu in flight at most", r.max_running);
 	run_fini(&r);
 }
 
