@@ -186,17 +186,17 @@ static uint64_t rng_next(struct xlb_health_engine *h)
 
 static bool heap_less(const struct xlb_health_engine *h, size_t a, size_t b)
 {
-	return h->heap[a]->due_ns < h->heap[b]->due_ns;
+	return h->heap[a].due_ns < h->heap[b].due_ns;
 }
 
 static void heap_swap(struct xlb_health_engine *h, size_t a, size_t b)
 {
-	struct xlb_health_target *t = h->heap[a];
+	struct xlb_heap_slot s = h->heap[a];
 
 	h->heap[a] = h->heap[b];
-	h->heap[b] = t;
-	h->heap[a]->heap_idx = a;
-	h->heap[b]->heap_idx = b;
+	h->heap[b] = s;
+	h->heap[a].t->heap_idx = a;
+	h->heap[b].t->heap_idx = b;
 }
 
 static void heap_sift(struct xlb_health_engine *h, size_t i)
@@ -230,13 +230,13 @@ static void heap_remove(struct xlb_health_engine *h, struct xlb_health_target *t
 	if (i == h->nr_heap)
 		return;
 	h->heap[i] = h->heap[h->nr_heap];
-	h->heap[i]->heap_idx = i;
+	h->heap[i].t->heap_idx = i;
 	heap_sift(h, i);
 }
 
 static int heap_reserve(struct xlb_health_engine *h)
 {
-	struct xlb_health_target **heap;
+	struct xlb_heap_slot *heap;
 	size_t cap;
 
 	if (h->nr_targets < h->heap_cap)
@@ -258,8 +258,9 @@ static void schedule(struct xlb_health_target *t, uint64_t due_ns)
 	t->due_ns = due_ns;
 	if (t->heap_idx == XLB_HEAP_NONE) {
 		t->heap_idx = h->nr_heap;
-		h->heap[h->nr_heap++] = t;
+		h->heap[h->nr_heap++].t = t;
 	}
+	h->heap[t->heap_idx].due_ns = due_ns;
 	heap_sift(h, t->heap_idx);
 }
 
@@ -267,7 +268,7 @@ static void schedule(struct xlb_health_target *t, uint64_t due_ns)
 static void rearm(struct xlb_health_engine *h)
 {
 	if (h->nr_heap)
-		xlb_loop_timer__arm(&h->timer, h->heap[0]->due_ns);
+		xlb_loop_timer__arm(&h->timer, h->heap[0].due_ns);
 	else
 		xlb_loop_timer__disarm(&h->timer);
 }
@@ -434,8 +435,8 @@ static void on_timer(struct xlb_loop *loop, struct xlb_loop_timer *timer, void *
 	}
 	/* every step moves the top's due time past now or out of the heap,
 	 * so this ends */
-	while (h->nr_heap && h->heap[0]->due_ns <= now) {
-		struct xlb_health_target *t = h->heap[0];
+	while (h->nr_heap && h->heap[0].due_ns <= now) {
+		struct xlb_health_target *t = h->heap[0].t;
 
 		if (t->running)
 			time_out(t);
