@@ -2,7 +2,8 @@
 # hc_xlbd.sh: xlbd itself checking many backends (issue 4), beside
 # bench/hc_cost.sh's engine alone. xlbd runs on a veth in a namespace of
 # ours with VIPS VIPs of PER backends each, every backend with an HTTP check
-# at xlbd's defaults (interval 2 s), loaded by one `xlbctl -b` batch; the
+# at xlbd's defaults but the interval (2 s, xlbd's default, unless given),
+# loaded by one `xlbctl -b` batch; the
 # backends are addresses of 198.18.192.0/19 on the namespace's loopback,
 # answered by bench/hc_httpd. It waits until every backend is up (or
 # UP_SECONDS pass), then over a 10 s window reports: checks/s from xlbd's own
@@ -12,7 +13,7 @@
 # from the batch to every backend up. xlbd and the server run in autogroups
 # of their own at nice -20, as in hc_cost.sh.
 #
-#   BUILD=build bench/hc_xlbd.sh [VIPS [PER]]      (default: 1000 5)
+#   BUILD=build bench/hc_xlbd.sh [VIPS [PER [INTERVAL]]]   (default: 1000 5 2)
 #
 # Prints one Markdown table row.
 set -Eeuo pipefail
@@ -32,7 +33,7 @@ NET_BASE=$((192 * 256))
 LINK4=198.19.0.1/24 # xlbd's device needs an address; nothing is sent on it
 VIP_OCTET=100       # VIPs 198.18.100.1 ...
 PER_OCTET=250
-INTERVAL=2
+INTERVAL=${3:-2} # seconds
 WINDOW=10
 UP_SECONDS=60
 SERVER_SECONDS=200 # bounded; killed once the window is over
