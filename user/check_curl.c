@@ -10,6 +10,8 @@
 #include "log.h"
 
 #define USER_AGENT "xlb-health/" XLB_VERSION
+#define CHECK_RECV_BUFFER                                                                          \
+	1024L /* CURL_MIN_READ_SIZE (not in curl.h): small enough for malloc's cache */
 
 /* CURLOPT_WRITEFUNCTION: keeps the first body_cap bytes, reads the rest
  * away so the server sees a normal end of the exchange. */
@@ -124,6 +126,9 @@ int xlb_curl_probe__init(struct xlb_curl_probe *p, struct xlb_health_target *t, 
 	rc |= curl_easy_setopt(p->easy, CURLOPT_ERRORBUFFER, p->errbuf);
 	rc |= curl_easy_setopt(p->easy, CURLOPT_WRITEFUNCTION, on_body);
 	rc |= curl_easy_setopt(p->easy, CURLOPT_WRITEDATA, p);
+	/* a health answer fits libcurl's smallest receive buffer; at its 16 KiB
+	 * default, each check's buffer went through malloc's slow bins */
+	rc |= curl_easy_setopt(p->easy, CURLOPT_BUFFERSIZE, CHECK_RECV_BUFFER);
 	if (rc != CURLE_OK)
 		return -EINVAL;
 	err = set_target(p, path);
