@@ -10,8 +10,8 @@
 #include "log.h"
 
 #define USER_AGENT "xlb-health/" XLB_VERSION
-#define CHECK_RECV_BUFFER                                                                          \
-	1024L /* CURL_MIN_READ_SIZE (not in curl.h): small enough for malloc's cache */
+/* libcurl's smallest receive buffer (CURL_MIN_READ_SIZE, not in curl.h) */
+#define CHECK_RECV_BUFFER 1024L
 
 /* CURLOPT_WRITEFUNCTION: keeps the first body_cap bytes, reads the rest
  * away so the server sees a normal end of the exchange. */
