@@ -279,6 +279,8 @@ static void wait_push(struct xlb_health_target *t)
 	struct xlb_health_engine *h = t->h;
 
 	heap_remove(h, t);
+	h->nr_waiting++;
+	h->waited++;
 	t->waiting = true;
 	t->wait_next = NULL;
 	t->wait_prev = h->wait_tail;
@@ -295,6 +297,7 @@ static void wait_unlink(struct xlb_health_target *t)
 
 	if (!t->waiting)
 		return;
+	h->nr_waiting--;
 	if (t->wait_prev)
 		t->wait_prev->wait_next = t->wait_next;
 	else
@@ -478,6 +481,13 @@ int xlb_health__new(struct xlb_loop *loop, xlb_health_change_cb on_change, void 
 void xlb_health__set_result_cb(struct xlb_health_engine *h, xlb_health_result_cb on_result)
 {
 	h->on_result = on_result;
+}
+
+void xlb_health__load(const struct xlb_health_engine *h, struct xlb_health_load *out)
+{
+	out->running = h->nr_running;
+	out->waiting = h->nr_waiting;
+	out->waited = h->waited;
 }
 
 void xlb_health__set_max_running(struct xlb_health_engine *h, size_t max_running)

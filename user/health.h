@@ -102,6 +102,15 @@ int xlb_health__new(struct xlb_loop *loop, xlb_health_change_cb on_change, void 
 		    struct xlb_health_engine **out);
 /* Sets (or clears, with NULL) the per-result callback; it gets the same arg. */
 void xlb_health__set_result_cb(struct xlb_health_engine *h, xlb_health_result_cb on_result);
+/* How loaded the engine is: checks in flight, checks due and waiting for
+ * one of them to end, and how many ever waited. */
+struct xlb_health_load {
+	size_t running;
+	size_t waiting;
+	uint64_t waited;
+};
+
+void xlb_health__load(const struct xlb_health_engine *h, struct xlb_health_load *out);
 /* Sets how many checks may be in flight at once (at least 1; the default
  * is XLB_HEALTH_MAX_RUNNING). */
 void xlb_health__set_max_running(struct xlb_health_engine *h, size_t max_running);

@@ -57,6 +57,8 @@ struct xlb_health_engine {
 	struct xlb_loop_timer timer; /* the heap's earliest due time */
 	size_t nr_running;	     /* checks in flight */
 	size_t max_running;	     /* XLB_HEALTH_MAX_RUNNING unless set */
+	size_t nr_waiting;
+	uint64_t waited; /* checks that waited for a slot, ever */
 	/* due while max_running were in flight: started, oldest first, as
 	 * others end */
 	struct xlb_health_target *wait_head, *wait_tail;

@@ -333,6 +333,11 @@ void health_sync__stats(const struct health_sync *hs, struct xlb_ctl_health_stat
 	memcpy(out->buckets, hs->buckets, sizeof(out->buckets));
 }
 
+void health_sync__load(const struct health_sync *hs, struct xlb_health_load *out)
+{
+	xlb_health__load(hs->engine, out);
+}
+
 const __u64 *health_sync__results(const struct health_sync *hs, __u32 backend_id)
 {
 	if (backend_id >= XLB_MAX_BACKENDS || !hs->slots[backend_id].t)

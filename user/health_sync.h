@@ -64,6 +64,8 @@ bool health_sync__status(const struct health_sync *hs, __u32 backend_id,
 			 struct xlb_health_status *st);
 /* Counts and the decision-to-swap histogram. */
 void health_sync__stats(const struct health_sync *hs, struct xlb_ctl_health_stats *out);
+/* The engine's checks in flight and waiting (xlb_health__load). */
+void health_sync__load(const struct health_sync *hs, struct xlb_health_load *out);
 /* A backend's check results by reason (XLB_CR__MAX counts, since its check
  * was added); NULL if it has no check. */
 const __u64 *health_sync__results(const struct health_sync *hs, __u32 backend_id);

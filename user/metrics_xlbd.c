@@ -398,10 +398,13 @@ static void flows(struct xlbd *d, struct xlb_http_reply *r)
 static void control_plane(struct xlbd *d, struct xlb_http_reply *r)
 {
 	struct xlb_ctl_health_stats hs = {};
+	struct xlb_health_load load = {};
 	struct xlb_metric_label l[2];
 
-	if (d->hs)
+	if (d->hs) {
 		health_sync__stats(d->hs, &hs);
+		health_sync__load(d->hs, &load);
+	}
 	xlb_metrics__family(r, "xlb_health_decision_to_swap_seconds", XLB_METRIC_HISTOGRAM,
 			    "Time from the check result that decided a backend's state to the "
 			    "ring swap that applied it.");
@@ -411,6 +414,16 @@ static void control_plane(struct xlbd *d, struct xlb_http_reply *r)
 	xlb_metrics__family(r, "xlb_health_changes_total", XLB_METRIC_COUNTER,
 			    "Backend health changes decided by the checks.");
 	xlb_metrics__u64(r, "xlb_health_changes_total", NULL, 0, hs.changes);
+	xlb_metrics__family(r, "xlb_health_checks_running", XLB_METRIC_GAUGE,
+			    "Health checks in flight.");
+	xlb_metrics__u64(r, "xlb_health_checks_running", NULL, 0, load.running);
+	xlb_metrics__family(r, "xlb_health_checks_waiting", XLB_METRIC_GAUGE,
+			    "Health checks due but waiting for one in flight to end.");
+	xlb_metrics__u64(r, "xlb_health_checks_waiting", NULL, 0, load.waiting);
+	xlb_metrics__family(r, "xlb_health_checks_waited_total", XLB_METRIC_COUNTER,
+			    "Health checks that started late, having waited for one in flight "
+			    "to end.");
+	xlb_metrics__u64(r, "xlb_health_checks_waited_total", NULL, 0, load.waited);
 	xlb_metrics__family(r, "xlb_config_changes_total", XLB_METRIC_COUNTER,
 			    "Changes committed (a batch counts once; reloads included).");
 	xlb_metrics__u64(r, "xlb_config_changes_total", NULL, 0, d->counters.config_changes);

@@ -116,6 +116,9 @@ test_every_documented_family_served() {
 	done
 	assert_eq "$missing" "" "families missing:"
 	assert_eq "$(metric "$body" xlb_attached)" 1 "xlb_attached:"
+	# a few checks, far below the bound: none ever waited
+	assert_eq "$(metric "$body" xlb_health_checks_waiting)" 0 "checks waiting:"
+	assert_eq "$(metric "$body" xlb_health_checks_waited_total)" 0 "checks that waited:"
 	assert_match "$(grep '^xlb_build_info{' "$body")" \
 		'^xlb_build_info\{version="[^"]+",abi="[0-9]+"\} 1$' "build info:"
 	assert_eq "$(metric "$body" "xlb_vip_serving{vip=\"$UDP_VIP\"}")" 1 "serving:"

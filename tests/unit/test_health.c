@@ -414,6 +414,7 @@ Test(health_engine, first_checks_are_spread_over_the_interval)
 
 Test(health_engine, checks_beyond_the_bound_wait_and_start_late)
 {
+	struct xlb_health_load load;
 	struct run r;
 	int i;
 
@@ -428,11 +429,16 @@ Test(health_engine, checks_beyond_the_bound_wait_and_start_late)
 		cr_assert_neq(r.first_result_ns[i], 0, "target %d never checked", i);
 	cr_assert_geq(r.max_late_ns, BOUND_MIN_LATE_MS * MS, "no check waited (%llu ns at most)",
 		      (unsigned long long)r.max_late_ns);
+	xlb_health__load(r.h, &load);
+	cr_assert_gt(load.waited, 0, "no wait counted");
+	cr_assert_leq(load.running, BOUND_RUNNING);
+	cr_assert_leq(load.running + load.waiting, BOUND_TARGETS);
 	run_fini(&r);
 }
 
 Test(health_engine, without_the_bound_the_same_checks_overlap)
 {
+	struct xlb_health_load load;
 	struct run r;
 	int i;
 
@@ -441,6 +447,9 @@ Test(health_engine, without_the_bound_the_same_checks_overlap)
 		add_check(&r, i, BOUND_CHECK);
 	run_for(&r, BOUND_RUN_MS);
 	cr_assert_gt(r.max_running, BOUND_RUNNING, "%zu in flight at most", r.max_running);
+	xlb_health__load(r.h, &load);
+	cr_assert_eq(load.waited, 0, "%llu checks waited", (unsigned long long)load.waited);
+	cr_assert_eq(load.waiting, 0);
 	run_fini(&r);
 }
 
