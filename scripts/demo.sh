@@ -6,7 +6,9 @@
 #   2. xlbd on the xlb host's client-facing interface with deploy/xlb.conf;
 #   3. a few hundred HTTP requests through the VIP, and how they spread over
 #      the backends, as the backends answered and as xlb counted them;
-#   4. health, state, and where the metrics are;
+#   4. health checks: one backend's server stopped, the backend taken out
+#      of the ring (no new connection reaches it), started again, back in;
+#      a few lines of /metrics and /health/ready;
 #   5. one backend drained: new connections avoid it while a connection
 #      opened before the drain is still served by it.
 # Only 198.18.0.0/15 and 2001:2::/48, only inside the lab's namespaces.
@@ -36,6 +38,8 @@ CLIENT4=198.18.0.1
 REQUESTS=300         # the spread
 REQUESTS6=60         # the same over IPv6
 DRAIN_REQUESTS=150   # new connections while one backend drains
+REQUESTS_DOWN=60     # new connections while one backend is down
+HTTP_ADDR=127.0.0.1:9469 # xlbd's HTTP endpoint (its default), in the lb's namespace
 CURL_SECONDS=2       # one request
 BATCH_SECONDS=30     # one batch of requests
 SERVER_SECONDS=120   # the servers' lifetime bound; cleanup stops them sooner
@@ -57,6 +61,7 @@ START=$(date +%s)
 exec 8>&1 9>&2
 TMP=$(mktemp -d /tmp/xlb-demo.XXXXXX)
 PIDS=()
+SERVERS=() # backend number -> its HTTP server's pid
 XLBD_PID=
 LAB_MADE=
 
@@ -202,9 +207,7 @@ setup() {
 	LAB_VIP4=$VIP4 LAB_VIP6=$VIP6 "$LAB_SH" up "$P" "$NBACKENDS" | indent
 	client sysctl -q -w net.ipv4.ip_local_port_range="$PORTS_BEFORE"
 	for ((i = 1; i <= NBACKENDS; i++)); do
-		bg_in "$P-be$i" timeout "$SERVER_SECONDS" "$PYTHON" "$HTTPD" "be$i" "$PORT" \
-			>"$TMP/httpd$i.log" 2>&1
-		PIDS+=($!)
+		start_server "$i"
 	done
 	for ((i = 1; i <= NBACKENDS; i++)); do
 		wait_for "be$i's HTTP server" listening "$i"
@@ -248,21 +251,57 @@ traffic() {
 	} !(num && zero)' | indent
 }
 
-health() {
-	step "4. health, state, metrics"
-	say "    Every backend is 'active'; health 'unknown' means no check is configured, and"
-	say "    such a backend counts as up (docs/operating.md)."
+# Health of every backend: "VIP ADDR STATE HEALTH LAST-CHECK LATENCY" lines.
+backend_health() {
 	ctl -j backend show | "$PYTHON" -c '
 import json, sys
 for vip in json.load(sys.stdin):
     for b in vip["backends"]:
-        print("    %-24s %-16s state %-8s health %s" % (vip["vip"], b["addr"], b["state"], b["health"]))'
-	if "$XLBD" --help 2>&1 | grep -qi metrics; then
-		say "    Prometheus /metrics and /health: $("$XLBD" --help 2>&1 | grep -i metrics | head -1)"
-	else
-		say "    /metrics, /health, /health/ready: not in this build of xlbd yet (no HTTP endpoint);"
-		say "    the same counters are in \`xlbctl stats\` and \`xlbctl -j vip show\`."
-	fi
+        print("%-24s %-16s state %-8s health %-7s last %-18s %s" % (vip["vip"], b["addr"],
+              b["state"], b["health"], "\"%s\"" % b.get("last", "-"), b.get("latency_us", "-")))'
+}
+# health_is ADDR HEALTH: every backend at ADDR has that health.
+health_is() {
+	backend_health | awk -v a="$1" -v h="$2" '$2 == a { n++; if ($6 != h) bad++ }
+		END { exit !(n && !bad) }'
+}
+all_up() { ! backend_health | awk '$6 != "up"' | grep -q .; }
+
+start_server() {
+	bg_in "$P-be$1" timeout "$SERVER_SECONDS" "$PYTHON" "$HTTPD" "be$1" "$PORT" \
+		>>"$TMP/httpd$1.log" 2>&1
+	SERVERS[$1]=$!
+	PIDS+=($!)
+}
+
+metrics() { lb curl -sS -m "$CURL_SECONDS" "http://$HTTP_ADDR$1"; }
+
+health() {
+	local vip=$VIP4:$PORT/tcp down=$NBACKENDS addr
+	addr=$(backend4 "$down")
+	step "4. health checks: a backend's server stops, xlb takes it out, and back"
+	say "    deploy/xlb.conf checks every backend: GET /health, every second, 2 to rise or fall."
+	wait_for "every backend up" all_up
+	say "    \$ xlbctl backend show   (in short: state, health, last check, latency in µs)"
+	backend_health | indent
+	say "    be$down's HTTP server is stopped..."
+	kill "${SERVERS[$down]}"
+	wait_for "be$down down" health_is "$addr" down
+	backend_health | grep -F " $addr " | indent
+	say "    $REQUESTS_DOWN new connections while be$down is down:"
+	xlb_packets "$vip" >"$TMP/h0"
+	ask "$REQUESTS_DOWN" "http://$VIP4:$PORT/" >"$TMP/answers_down"
+	xlb_packets "$vip" >"$TMP/h1"
+	spread 4 "$TMP/answers_down" "$TMP/h0" "$TMP/h1"
+	grep -qx "be$down" "$TMP/answers_down" && die "be$down answered while down"
+	say "    ...and started again:"
+	start_server "$down"
+	wait_for "be$down up" health_is "$addr" up
+	backend_health | grep -F " $addr " | indent
+	say "    Prometheus: http://$HTTP_ADDR/metrics on the xlb host (xlbd --http ADDR:PORT), e.g.:"
+	metrics /metrics | grep -E "^xlb_backend_(up|packets_total)\{vip=\"$vip\"" | indent
+	say "    $(metrics /metrics | grep -c '^xlb_') samples in all; readiness: \$ curl http://$HTTP_ADDR/health/ready"
+	metrics /health/ready | indent
 }
 
 # One HTTP request sent in two halves: the request line now, the end of
