@@ -22,7 +22,6 @@ struct xlb_curl_loop {
 	struct xlb_loop *loop;
 	CURLM *multi;
 	struct xlb_loop_timer timer;
-	bool timer_added;
 	bool global_init;
 };
 
@@ -135,6 +134,7 @@ int xlb_curl_loop__new(struct xlb_loop *loop, struct xlb_curl_loop **out)
 	if (!c)
 		return -ENOMEM;
 	c->loop = loop;
+	xlb_loop__timer_add(loop, &c->timer, on_timer_event, c);
 	rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (rc != CURLE_OK) {
 		err = -EIO;
@@ -148,8 +148,6 @@ int xlb_curl_loop__new(struct xlb_loop *loop, struct xlb_curl_loop **out)
 		pr_warn("curl_multi_init failed\n");
 		goto cleanup;
 	}
-	xlb_loop__timer_add(loop, &c->timer, on_timer_event, c);
-	c->timer_added = true;
 	/* every check is a connection of its own: never multiplex them */
 	if (curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, CURLPIPE_NOTHING) != CURLM_OK ||
 	    curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, socket_cb) != CURLM_OK ||
@@ -173,8 +171,7 @@ void xlb_curl_loop__free(struct xlb_curl_loop *c)
 		return;
 	if (c->multi)
 		curl_multi_cleanup(c->multi);
-	if (c->timer_added)
-		xlb_loop__timer_del(c->loop, &c->timer);
+	xlb_loop__timer_del(c->loop, &c->timer);
 	if (c->global_init)
 		curl_global_cleanup();
 	free(c);

@@ -264,10 +264,13 @@ static void schedule(struct xlb_health_target *t, uint64_t due_ns)
 	heap_sift(h, t->heap_idx);
 }
 
-/* Arms the timer for the earliest due time. */
+/* Arms the timer for the earliest due time, or for now when a check waits
+ * and a slot is free (it starts once back in the loop). */
 static void rearm(struct xlb_health_engine *h)
 {
-	if (h->nr_heap)
+	if (h->wait_head && h->nr_running < h->max_running)
+		xlb_loop_timer__arm(&h->timer, xlb_now_ns());
+	else if (h->nr_heap)
 		xlb_loop_timer__arm(&h->timer, h->heap[0].due_ns);
 	else
 		xlb_loop_timer__disarm(&h->timer);
@@ -379,9 +382,6 @@ void xlb_health__result(struct xlb_health_target *t, struct xlb_check_result *r)
 		t->since_ns = now;
 	schedule_next(t, now);
 	rearm(h);
-	/* a slot is free: the oldest waiting check starts once back in the loop */
-	if (h->wait_head)
-		xlb_loop_timer__arm(&h->timer, now);
 	if (h->on_result)
 		h->on_result(t, &t->last, h->arg);
 	if (!changed)
@@ -493,9 +493,7 @@ void xlb_health__load(const struct xlb_health_engine *h, struct xlb_health_load 
 void xlb_health__set_max_running(struct xlb_health_engine *h, size_t max_running)
 {
 	h->max_running = max_running ? max_running : 1;
-	/* a raised bound lets waiting checks start at once */
-	if (h->wait_head)
-		xlb_loop_timer__arm(&h->timer, xlb_now_ns());
+	rearm(h); /* a raised bound lets waiting checks start at once */
 }
 
 static void stop_check(struct xlb_health_target *t)

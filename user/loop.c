@@ -273,8 +273,6 @@ int xlb_loop__dispatch(struct xlb_loop *loop, int timeout_ms)
 			continue;
 		h->cb(loop, h->fd, events[i].events, h->arg);
 	}
-	free_list(loop->retired);
-	loop->retired = NULL;
 	run_timers(loop);
 	free_list(loop->retired);
 	loop->retired = NULL;
