@@ -299,8 +299,9 @@ health() {
 	wait_for "be$down up" health_is "$addr" up
 	backend_health | grep -F " $addr " | indent
 	say "    Prometheus: http://$HTTP_ADDR/metrics on the xlb host (xlbd --http ADDR:PORT), e.g.:"
-	metrics /metrics | grep -E "^xlb_backend_(up|packets_total)\{vip=\"$vip\"" | indent
-	say "    $(metrics /metrics | grep -c '^xlb_') samples in all; readiness: \$ curl http://$HTTP_ADDR/health/ready"
+	metrics /metrics >"$TMP/metrics"
+	grep -E "^xlb_backend_(up|packets_total)\{vip=\"$vip\"" "$TMP/metrics" | indent
+	say "    $(grep -c '^xlb_' "$TMP/metrics") samples in all; readiness: \$ curl http://$HTTP_ADDR/health/ready"
 	metrics /health/ready | indent
 }
 
