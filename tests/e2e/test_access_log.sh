@@ -30,6 +30,7 @@ N_FLOWS=40       # flows of the 1-in-4 test
 N=4
 BURST=4500       # new UDP flows while xlbd is stopped: past the ring's ~4,000
 BURST_PORT=20000 # their source ports: BURST_PORT.., below the ephemeral range
+FIXED_PORTS=41000-41999 # the tests' fixed source ports, kept out of the ephemeral range
 TIME_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$'
 CLIENT4=198.18.0.1
 CLIENT6=2001:2::1
@@ -38,6 +39,9 @@ suite_setup() {
 	need_bin "$(command -v jq)" "$(command -v taskset)"
 	write_udp_tools
 	xlb_lab_up
+	# never handed out as ephemeral ports: another connection on one of them
+	# would leave a flow, and the test's "new" flow would not be new
+	client sysctl -q -w net.ipv4.ip_local_reserved_ports="$FIXED_PORTS"
 	# again with the access log: the new xlbd adopts the running state
 	stop_xlbd TERM
 	start_xlbd --access-log "$LOG"

@@ -128,6 +128,9 @@ suite_setup() {
 	need_root
 	need_bin "$XLB_DECAP" "$XLBD" "$XLBCTL"
 	"$LAB_SH" up "$P" "$NBACKENDS" --mtu "$LAB_MTU"
+	# The fixed client ports are never handed out as ephemeral ones: another
+	# test's connection on one of them leaves a flow the test then finds.
+	client sysctl -q -w net.ipv4.ip_local_reserved_ports="$FLOW_PORT-$((FLOW_PORT + FLOW_PORTS - 1)),$DRAIN_PORT-$((DRAIN_PORT + DRAIN_PORTS - 1)),$NEW_PORT-$((NEW_PORT + SPREAD_REQUESTS - 1))"
 	for ((i = 1; i <= NBACKENDS; i++)); do
 		bg_ns "$P-be$i" "$E2E_TMP/httpd$i.log" "$SERVER_SECONDS" python3 "$HTTPD" "be$i" "$PORT"
 	done
