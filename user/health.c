@@ -268,7 +268,7 @@ static void schedule(struct xlb_health_target *t, uint64_t due_ns)
  * and a slot is free (it starts once back in the loop). */
 static void rearm(struct xlb_health_engine *h)
 {
-	if (h->wait_head && h->nr_running < h->max_running)
+	if (!TAILQ_EMPTY(&h->waitq) && h->nr_running < h->max_running)
 		xlb_loop_timer__arm(&h->timer, xlb_now_ns());
 	else if (h->nr_heap)
 		xlb_loop_timer__arm(&h->timer, h->heap[0].due_ns);
@@ -285,13 +285,7 @@ static void wait_push(struct xlb_health_target *t)
 	h->nr_waiting++;
 	h->waited++;
 	t->waiting = true;
-	t->wait_next = NULL;
-	t->wait_prev = h->wait_tail;
-	if (h->wait_tail)
-		h->wait_tail->wait_next = t;
-	else
-		h->wait_head = t;
-	h->wait_tail = t;
+	TAILQ_INSERT_TAIL(&h->waitq, t, wait_link);
 }
 
 static void wait_unlink(struct xlb_health_target *t)
@@ -301,16 +295,8 @@ static void wait_unlink(struct xlb_health_target *t)
 	if (!t->waiting)
 		return;
 	h->nr_waiting--;
-	if (t->wait_prev)
-		t->wait_prev->wait_next = t->wait_next;
-	else
-		h->wait_head = t->wait_next;
-	if (t->wait_next)
-		t->wait_next->wait_prev = t->wait_prev;
-	else
-		h->wait_tail = t->wait_prev;
+	TAILQ_REMOVE(&h->waitq, t, wait_link);
 	t->waiting = false;
-	t->wait_prev = t->wait_next = NULL;
 }
 
 /* The first check comes after a random part of one interval. */
@@ -430,8 +416,8 @@ static void on_timer(struct xlb_loop *loop, struct xlb_loop_timer *timer, void *
 	(void)loop;
 	(void)timer;
 	now = xlb_now_ns();
-	while (h->wait_head && h->nr_running < h->max_running) {
-		struct xlb_health_target *t = h->wait_head;
+	while (!TAILQ_EMPTY(&h->waitq) && h->nr_running < h->max_running) {
+		struct xlb_health_target *t = TAILQ_FIRST(&h->waitq);
 
 		wait_unlink(t);
 		start_check(t, xlb_now_ns());
@@ -466,6 +452,8 @@ int xlb_health__new(struct xlb_loop *loop, xlb_health_change_cb on_change, void 
 	h->on_change = on_change;
 	h->arg = arg;
 	h->max_running = XLB_HEALTH_MAX_RUNNING;
+	TAILQ_INIT(&h->waitq);
+	LIST_INIT(&h->targets);
 	if (getrandom(&h->rng, sizeof(h->rng), GRND_NONBLOCK) != sizeof(h->rng))
 		h->rng = xlb_now_ns(); /* jitter needs spread, not secrecy */
 	err = xlb_curl_loop__new(loop, &h->curl);
@@ -512,8 +500,8 @@ void xlb_health__free(struct xlb_health_engine *h)
 {
 	if (!h)
 		return;
-	while (h->targets)
-		xlb_health__remove(h->targets);
+	while (!LIST_EMPTY(&h->targets))
+		xlb_health__remove(LIST_FIRST(&h->targets));
 	xlb_check_script__free_orphans(h);
 	xlb_loop__timer_del(h->loop, &h->timer);
 	xlb_curl_loop__free(h->curl);
@@ -562,10 +550,7 @@ int xlb_health__add(struct xlb_health_engine *h, const struct xlb_health_target_
 	t->conf = *conf;
 	t->heap_idx = XLB_HEAP_NONE;
 	t->since_ns = xlb_now_ns();
-	t->next = h->targets;
-	if (h->targets)
-		h->targets->prev = t;
-	h->targets = t;
+	LIST_INSERT_HEAD(&h->targets, t, link);
 	h->nr_targets++;
 	schedule_first(t);
 	rearm(h);
@@ -582,12 +567,7 @@ void xlb_health__remove(struct xlb_health_target *t)
 		return;
 	h = t->h;
 	stop_check(t);
-	if (t->prev)
-		t->prev->next = t->next;
-	else
-		h->targets = t->next;
-	if (t->next)
-		t->next->prev = t->prev;
+	LIST_REMOVE(t, link);
 	h->nr_targets--;
 	free(t);
 	rearm(h);

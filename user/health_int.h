@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include "health.h"
@@ -61,12 +62,12 @@ struct xlb_health_engine {
 	uint64_t waited; /* checks that waited for a slot, ever */
 	/* due while max_running were in flight: started, oldest first, as
 	 * others end */
-	struct xlb_health_target *wait_head, *wait_tail;
+	TAILQ_HEAD(, xlb_health_target) waitq;
 	struct xlb_heap_slot *heap; /* min-heap on due_ns */
 	size_t nr_heap;
 	size_t heap_cap;
 	uint64_t rng;
-	struct xlb_health_target *targets; /* all of them, for free */
+	LIST_HEAD(, xlb_health_target) targets; /* all of them, for free */
 	size_t nr_targets;
 	struct xlb_curl_loop *curl;
 	struct xlb_script_probe *orphans; /* scripts killed at their timeout, not reaped yet */
@@ -89,9 +90,9 @@ struct xlb_health_target {
 	uint64_t late_ns; /* the running check started this long after due */
 	bool running;
 	bool waiting; /* in the engine's wait queue, out of the heap */
-	struct xlb_health_target *wait_prev, *wait_next;
-	void *probe; /* the check type's state while running */
-	struct xlb_health_target *prev, *next;
+	TAILQ_ENTRY(xlb_health_target) wait_link;
+	void *probe;			    /* the check type's state while running */
+	LIST_ENTRY(xlb_health_target) link; /* in the engine's targets */
 };
 
 /* Kills and forgets the scripts killed at their timeout that have not been

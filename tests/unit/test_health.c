@@ -358,7 +358,7 @@ Test(health_engine, on_change_may_remove_its_target)
 	add_check(&r, 1, "script /bin/false interval " FAST_INTERVAL " fall 1");
 	run_for(&r, RUN_LIMIT_MS);
 	cr_assert_eq(r.nr_changes, 2);
-	cr_assert_null(r.h->targets);
+	cr_assert(LIST_EMPTY(&r.h->targets));
 	cr_assert_eq(r.h->nr_heap, 0);
 	run_fini(&r);
 }
