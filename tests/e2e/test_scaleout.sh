@@ -271,6 +271,9 @@ so_up() {
 	need_bin "$XLB_DECAP" "$XLBD" "$XLBCTL" "$BIRD" "$BIRDC"
 	[ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] || mount -t bpf bpf /sys/fs/bpf
 	add_ns "$(ns c)"
+	# the long-lived connection's port is never an ephemeral one: another
+	# connection on it would leave a flow on either xlb host
+	client sysctl -q -w net.ipv4.ip_local_reserved_ports="$TALK_SPORT"
 	add_ns "$(ns sw)"
 	in_ns "$(ns sw)" ip link add br0 type bridge mcast_snooping 0
 	in_ns "$(ns sw)" ip link set br0 mtu "$LAB_MTU" up
