@@ -19,7 +19,12 @@ HELD=24   # connections held open across a change: each backend holds ~8
 REUSED_PORT0=46000 # source ports test_..._reused_port connects from
 LARGE_BATCH=4000 # lines: ~400 KB of requests, several 64 KiB records (XLB_CTL_RECORD_MAX)
 
-suite_setup() { xlb_lab_up; }
+suite_setup() {
+	xlb_lab_up
+	# never handed out as ephemeral ports: a held connection on one of them
+	# would make the test's connect from it fail
+	client sysctl -q -w net.ipv4.ip_local_reserved_ports="$REUSED_PORT0-$((REUSED_PORT0 + HELD - 1))"
+}
 suite_cleanup() { xlb_lab_down; }
 
 be_addr() { backend4 "${1#be}"; }
