@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * The health engine: targets in a min-heap ordered by their next due time
- * (the next start while idle, the deadline while running) behind one
- * timerfd, so thousands of targets cost one timer and O(log n) per check.
+ * (the next start while idle, the deadline while running) behind one of the
+ * loop's timers, so thousands of targets cost one timer and O(log n) per
+ * check; the timer wakes on a grid of ticks, a wake-up for all that falls
+ * due within one.
  * Each result feeds the target's rise/fall state machine; a change is
  * reported through on_change after everything else is done, so the callback
  * may remove the very target it is told about.
@@ -264,6 +266,22 @@ static void schedule(struct xlb_health_target *t, uint64_t due_ns)
 	heap_sift(h, t->heap_idx);
 }
 
+/* The earliest due time rounded up to the next tick (XLB_HEALTH_TICK_NS,
+ * or the top's jitter spread when smaller, so that no check moves further
+ * than its jitter already moves it): what falls due in between shares the
+ * wake-up. */
+static uint64_t wake_time(const struct xlb_health_engine *h)
+{
+	const struct xlb_heap_slot *top = &h->heap[0];
+	uint64_t tick = top->t->conf.spec.interval_ns / JITTER_DIVISOR;
+
+	if (tick > h->tick_ns)
+		tick = h->tick_ns;
+	if (!tick)
+		return top->due_ns;
+	return (top->due_ns + tick - 1) / tick * tick;
+}
+
 /* Arms the timer for the earliest due time, or for now when a check waits
  * and a slot is free (it starts once back in the loop). */
 static void rearm(struct xlb_health_engine *h)
@@ -271,7 +289,7 @@ static void rearm(struct xlb_health_engine *h)
 	if (!TAILQ_EMPTY(&h->waitq) && h->nr_running < h->max_running)
 		xlb_loop_timer__arm(&h->timer, xlb_now_ns());
 	else if (h->nr_heap)
-		xlb_loop_timer__arm(&h->timer, h->heap[0].due_ns);
+		xlb_loop_timer__arm(&h->timer, wake_time(h));
 	else
 		xlb_loop_timer__disarm(&h->timer);
 }
@@ -452,6 +470,7 @@ int xlb_health__new(struct xlb_loop *loop, xlb_health_change_cb on_change, void 
 	h->on_change = on_change;
 	h->arg = arg;
 	h->max_running = XLB_HEALTH_MAX_RUNNING;
+	h->tick_ns = XLB_HEALTH_TICK_NS;
 	TAILQ_INIT(&h->waitq);
 	LIST_INIT(&h->targets);
 	if (getrandom(&h->rng, sizeof(h->rng), GRND_NONBLOCK) != sizeof(h->rng))

@@ -51,6 +51,12 @@ enum xlb_check_reason {
  * most failed. 1,024 is 5,000 checks/s at 200 ms each. */
 #define XLB_HEALTH_MAX_RUNNING 1024
 
+/* The engine wakes on a grid of this tick (or of the heap top's jitter
+ * spread, interval/16, when smaller): checks and timeouts due within one
+ * tick are handled in one wake-up, up to a tick late. At 5,000 checks/s a
+ * wake-up per check was 15 % of xlbd's CPU (BENCHMARKS.md). */
+#define XLB_HEALTH_TICK_NS (4 * 1000 * 1000ULL)
+
 #define XLB_CHECK_TEXT_LEN   64
 #define XLB_CHECK_OUTPUT_LEN 256 /* a script's output, a TLS error's detail */
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -35,6 +36,11 @@
 #define BOUND_CHECK	    "script /bin/sleep arg 10 interval 200ms timeout 100ms fall 1"
 #define BOUND_RUN_MS	    1500
 #define BOUND_MIN_LATE_MS   50
+#define SHORT_INTERVAL	    "20ms" /* its jitter spread, 1.25 ms, is below the tick */
+#define SHORT_INTERVAL_NS   (20 * MS)
+#define TICK_RUN_MS	    1000
+#define TARGET_ADDR	    "198.18.0.2" /* every check's */
+#define TARGET_ADDR_HEX	    0xc6120002
 
 /* State machine */
 
@@ -112,6 +118,7 @@ struct run {
 	uint64_t first_result_ns[JITTER_TARGETS];
 	size_t max_running; /* checks in flight, the finishing one included */
 	uint64_t max_late_ns;
+	uint64_t sum_late_ns;
 	int stop_after_changes; /* 0: run until the time limit */
 	bool remove_on_change;
 };
@@ -144,6 +151,7 @@ static void on_result(struct xlb_health_target *t, const struct xlb_check_result
 		r->max_running = r->h->nr_running + 1;
 	if (res->late_ns > r->max_late_ns)
 		r->max_late_ns = res->late_ns;
+	r->sum_late_ns += res->late_ns;
 }
 
 static void on_stop(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
@@ -196,7 +204,7 @@ static struct xlb_health_target *add_check(struct run *r, intptr_t id, const cha
 	snprintf(buf, sizeof(buf), "%s", words);
 	for (tok = strtok_r(buf, " ", &save); tok && argc < 32; tok = strtok_r(NULL, " ", &save))
 		argv[argc++] = tok;
-	conf.addr.a[0] = htonl(0xc6120002); /* 198.18.0.2 */
+	conf.addr.a[0] = htonl(TARGET_ADDR_HEX);
 	snprintf(conf.vip, sizeof(conf.vip), "198.18.1.10:80/tcp");
 	cr_assert_eq(xlb_check_spec__parse(&conf.spec, argc, argv, NULL, &e), 0, "%s: %s", words,
 		     e.text);
@@ -409,6 +417,62 @@ Test(health_engine, first_checks_are_spread_over_the_interval)
 	run_for(&r, 1000);
 	for (i = 0; i < JITTER_TARGETS; i++)
 		cr_assert_neq(r.first_result_ns[i], 0, "target %d never checked", i);
+	run_fini(&r);
+}
+
+Test(health_engine, wakes_on_the_tick_grid)
+{
+	uint64_t tick, due, wake;
+	struct run r;
+	int i;
+
+	run_init(&r);
+	for (i = 0; i < JITTER_TARGETS; i++)
+		add_check(&r, i, "script /bin/true interval " FAST_INTERVAL);
+	tick = XLB_HEALTH_TICK_NS;
+	cr_assert_lt(tick, 200 * MS / 16, "the interval's spread must not be the tick here");
+	due = r.h->heap[0].due_ns;
+	wake = r.h->timer.due_ns;
+	cr_assert(r.h->timer.armed);
+	cr_assert_eq(wake % tick, 0, "wakes at %llu, off the %llu ns grid",
+		     (unsigned long long)wake, (unsigned long long)tick);
+	cr_assert_geq(wake, due);
+	cr_assert_lt(wake, due + tick);
+	run_fini(&r);
+
+	/* a short interval's spread is the tick: no check moves further than
+	 * its jitter already moves it */
+	run_init(&r);
+	add_check(&r, 0, "script /bin/true interval " SHORT_INTERVAL " timeout 10ms");
+	tick = SHORT_INTERVAL_NS / 16;
+	cr_assert_lt(tick, XLB_HEALTH_TICK_NS);
+	due = r.h->heap[0].due_ns;
+	wake = r.h->timer.due_ns;
+	cr_assert_eq(wake % tick, 0);
+	cr_assert_geq(wake, due);
+	cr_assert_lt(wake, due + tick);
+	run_fini(&r);
+}
+
+Test(health_engine, checks_due_within_a_tick_start_together)
+{
+	struct run r;
+	int i;
+
+	/* TCP checks refused at once on a loopback of the test's own: a start
+	 * costs microseconds, so lateness is the tick's, not the checks' */
+	cr_assert_eq(unshare(CLONE_NEWNET), 0, "unshare: %s", strerror(errno));
+	cr_assert_eq(system("ip link set lo up && ip addr add " TARGET_ADDR "/32 dev lo"), 0);
+	run_init(&r);
+	for (i = 0; i < JITTER_TARGETS; i++)
+		add_check(&r, i, "tcp interval " FAST_INTERVAL);
+	run_for(&r, TICK_RUN_MS);
+	cr_assert_geq(r.nr_results, JITTER_TARGETS);
+	/* due times spread evenly over a tick wait for its end: half a tick on
+	 * average; a start at each due time would be a few us late */
+	cr_assert_geq(r.sum_late_ns / (uint64_t)r.nr_results, XLB_HEALTH_TICK_NS / 4,
+		      "%d checks started %llu ns after due on average", r.nr_results,
+		      (unsigned long long)(r.sum_late_ns / (uint64_t)r.nr_results));
 	run_fini(&r);
 }
 
