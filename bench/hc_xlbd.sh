@@ -10,8 +10,13 @@
 # result counter against the N / interval expected, state changes in the
 # window (0 when nothing flaps), backends up at its end, xlbd's and the
 # server's CPU time (utime + stime) per second, xlbd's RSS, and the seconds
-# from the batch to every backend up. xlbd and the server run in autogroups
-# of their own at nice -20, as in hc_cost.sh.
+# from the batch to every backend up. Of WINDOWS windows back to back, the
+# row is the one of median xlbd CPU (state changes: all windows' sum). xlbd
+# and the server run in autogroups of their own at nice -20, as in
+# hc_cost.sh, on CPUs of their own when there are two: left to the
+# scheduler, they shared a CPU in some runs and not in others, and xlbd's
+# CPU time changed by a quarter with it (waking the server on another CPU is
+# an IPI, a paravirtual exit on this VM, paid inside xlbd's system calls).
 #
 #   BUILD=build bench/hc_xlbd.sh [VIPS [PER [INTERVAL]]]   (default: 1000 5 2)
 #
@@ -35,6 +40,9 @@ VIP_OCTET=100       # VIPs 198.18.100.1 ...
 PER_OCTET=250
 INTERVAL=${3:-2} # seconds
 WINDOW=10
+WINDOWS=3
+XLBD_CPU=0
+SERVER_CPU=1
 UP_SECONDS=60
 SERVER_SECONDS=200 # bounded; killed once the window is over
 WAIT_TRIES=300     # 0.1 s each
@@ -52,6 +60,12 @@ done
 [ $((VIPS * PER)) -le 8000 ] || {
 	echo "hc_xlbd.sh: at most 8,000 backends (the /19)" >&2
 	exit 1
+}
+
+# taskset CPU: runs the rest on CPU, when the machine has a second one
+pin=()
+pin_to() {
+	if [ "$(nproc)" -ge 2 ]; then pin=(taskset -c "$1"); else pin=(); fi
 }
 
 tmp=$(mktemp -d /tmp/xlb-hcx.XXXXXX)
@@ -99,11 +113,13 @@ for ((i = 0; i < VIPS; i++)); do
 	done
 done >"$tmp/batch"
 
-setsid bash -c "$AHEAD" "$NICE" nsenter --net="/run/netns/$NS" "$SERVER" -d $SERVER_SECONDS \
-	0.0.0.0 80 >"$tmp/srv.out" 2>&1 &
+pin_to $SERVER_CPU
+setsid bash -c "$AHEAD" "$NICE" "${pin[@]}" nsenter --net="/run/netns/$NS" "$SERVER" \
+	-d $SERVER_SECONDS 0.0.0.0 80 >"$tmp/srv.out" 2>&1 &
 srv_pid=$!
-setsid bash -c "$AHEAD" "$NICE" nsenter --net="/run/netns/$NS" "$XLBD" --dev hx0 --name "$NAME" \
-	--socket "$sock" >"$tmp/xlbd.log" 2>&1 &
+pin_to $XLBD_CPU
+setsid bash -c "$AHEAD" "$NICE" "${pin[@]}" nsenter --net="/run/netns/$NS" "$XLBD" --dev hx0 \
+	--name "$NAME" --socket "$sock" >"$tmp/xlbd.log" 2>&1 &
 xlbd_pid=$!
 for ((i = 0; i < WAIT_TRIES; i++)); do
 	"$XLBCTL" -s "$sock" config show >/dev/null 2>&1 && break
@@ -136,28 +152,39 @@ while [ "$(date +%s)" -lt $deadline ]; do
 done
 
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-r0=$(stat_of results)
-h0=$(stat_of changes)
-t0=$(ticks "$xlbd_pid")
-s0=$(ticks "$srv_pid")
-c0=$(date +%s.%N)
-sleep $WINDOW
-r1=$(stat_of results)
-h1=$(stat_of changes)
-t1=$(ticks "$xlbd_pid")
-s1=$(ticks "$srv_pid")
-c1=$(date +%s.%N)
+# window: one line "checks/s xlbd-CPU changes server-CPU" over WINDOW s
+window() {
+	local r0 h0 t0 s0 c0 r1 h1 t1 s1 c1
+	r0=$(stat_of results)
+	h0=$(stat_of changes)
+	t0=$(ticks "$xlbd_pid")
+	s0=$(ticks "$srv_pid")
+	c0=$(date +%s.%N)
+	sleep $WINDOW
+	r1=$(stat_of results)
+	h1=$(stat_of changes)
+	t1=$(ticks "$xlbd_pid")
+	s1=$(ticks "$srv_pid")
+	c1=$(date +%s.%N)
+	awk -v hz="$(getconf CLK_TCK)" -v r0="$r0" -v r1="$r1" -v h0="$h0" -v h1="$h1" \
+		-v t0="$t0" -v t1="$t1" -v s0="$s0" -v s1="$s1" -v c0="$c0" -v c1="$c1" 'BEGIN {
+		secs = c1 - c0
+		printf "%f %f %d %f\n", (r1 - r0) / secs, (t1 - t0) / hz / secs, h1 - h0,
+			(s1 - s0) / hz / secs
+	}'
+}
+for ((w = 0; w < WINDOWS; w++)); do
+	window
+done >"$tmp/windows"
 rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$xlbd_pid/status")
 up=$(ups)
 
-awk -v n="$n" -v vips="$VIPS" -v per="$PER" -v iv="$INTERVAL" -v hz="$(getconf CLK_TCK)" \
-	-v r0="$r0" -v r1="$r1" -v h0="$h0" -v h1="$h1" -v t0="$t0" -v t1="$t1" -v s0="$s0" \
-	-v s1="$s1" -v c0="$c0" -v c1="$c1" -v rss="$rss" -v up="$up" \
-	-v up_after="${up_after:-not within $UP_SECONDS s}" 'BEGIN {
-	secs = c1 - c0
-	rate = (r1 - r0) / secs
-	cpu = (t1 - t0) / hz / secs
-	printf "| xlbd, http | %d (%d VIPs x %d) | %d s | %.0f of %.0f | %d | %d of %d | %s | %.3f | %.3f | %.1f | %.3f |\n",
-		n, vips, per, iv, rate, n / iv, h1 - h0, up, n, up_after, cpu,
-		rate ? cpu / (rate / 1000) : 0, rss / 1024, (s1 - s0) / hz / secs
-}'
+sort -g -k2,2 "$tmp/windows" | awk -v n="$n" -v vips="$VIPS" -v per="$PER" -v iv="$INTERVAL" \
+	-v rss="$rss" -v up="$up" -v up_after="${up_after:-not within $UP_SECONDS s}" '
+	{ rate[NR] = $1; cpu[NR] = $2; changes += $3; srv[NR] = $4 }
+	END {
+		m = int((NR + 1) / 2)
+		printf "| xlbd, http | %d (%d VIPs x %d) | %d s | %.0f of %.0f | %d | %d of %d | %s | %.3f (%.3f-%.3f) | %.3f | %.1f | %.3f |\n",
+			n, vips, per, iv, rate[m], n / iv, changes, up, n, up_after, cpu[m], cpu[1],
+			cpu[NR], rate[m] ? cpu[m] / (rate[m] / 1000) : 0, rss / 1024, srv[m]
+	}'

@@ -111,11 +111,12 @@ start=$(date +%s)
 		echo "(hc_cost.sh failed: exit $?)"
 	echo
 	echo "bench/hc_xlbd.sh: xlbd itself, its backends' HTTP checks at 2 s (xlbd's default) and" \
-		"1 s against bench/hc_httpd; checks/s from its result counter over 10 s once every" \
-		"backend is up."
+		"1 s against bench/hc_httpd (xlbd on CPU 0, the server on CPU 1); checks/s from its" \
+		"result counter once every backend is up, over three windows of 10 s: the window of" \
+		"median xlbd CPU, and the range of the three."
 	echo
-	echo "| checker | backends | interval | checks/s (of expected) | changes in the window |" \
-		"up at the end | all up after (s) | xlbd CPU s/s | CPU s/s per 1,000 checks/s |" \
+	echo "| checker | backends | interval | checks/s (of expected) | changes in the windows |" \
+		"up at the end | all up after (s) | xlbd CPU s/s (range) | CPU s/s per 1,000 checks/s |" \
 		"xlbd RSS MiB | server CPU s/s |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for iv in 2 1; do
