@@ -273,12 +273,11 @@ static void schedule(struct xlb_health_target *t, uint64_t due_ns)
 static uint64_t wake_time(const struct xlb_health_engine *h)
 {
 	const struct xlb_heap_slot *top = &h->heap[0];
+	/* never 0: a checked target's interval is at least 10 ms */
 	uint64_t tick = top->t->conf.spec.interval_ns / JITTER_DIVISOR;
 
-	if (tick > h->tick_ns)
-		tick = h->tick_ns;
-	if (!tick)
-		return top->due_ns;
+	if (tick > XLB_HEALTH_TICK_NS)
+		tick = XLB_HEALTH_TICK_NS;
 	return (top->due_ns + tick - 1) / tick * tick;
 }
 
@@ -470,7 +469,6 @@ int xlb_health__new(struct xlb_loop *loop, xlb_health_change_cb on_change, void 
 	h->on_change = on_change;
 	h->arg = arg;
 	h->max_running = XLB_HEALTH_MAX_RUNNING;
-	h->tick_ns = XLB_HEALTH_TICK_NS;
 	TAILQ_INIT(&h->waitq);
 	LIST_INIT(&h->targets);
 	if (getrandom(&h->rng, sizeof(h->rng), GRND_NONBLOCK) != sizeof(h->rng))

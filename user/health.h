@@ -55,7 +55,7 @@ enum xlb_check_reason {
  * spread, interval/16, when smaller): checks and timeouts due within one
  * tick are handled in one wake-up, up to a tick late. At 5,000 checks/s a
  * wake-up per check was 15 % of xlbd's CPU (BENCHMARKS.md). */
-#define XLB_HEALTH_TICK_NS (4 * 1000 * 1000ULL)
+#define XLB_HEALTH_TICK_NS (4 * XLB_NSEC_PER_MSEC)
 
 #define XLB_CHECK_TEXT_LEN   64
 #define XLB_CHECK_OUTPUT_LEN 256 /* a script's output, a TLS error's detail */

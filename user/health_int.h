@@ -58,7 +58,6 @@ struct xlb_health_engine {
 	struct xlb_loop_timer timer; /* the heap's earliest due time */
 	size_t nr_running;	     /* checks in flight */
 	size_t max_running;	     /* XLB_HEALTH_MAX_RUNNING unless set */
-	uint64_t tick_ns;	     /* the wake-up grid: XLB_HEALTH_TICK_NS unless set */
 	size_t nr_waiting;
 	uint64_t waited; /* checks that waited for a slot, ever */
 	/* due while max_running were in flight: started, oldest first, as
