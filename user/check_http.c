@@ -64,6 +64,13 @@ static int http_start(struct xlb_health_target *t)
 	err = set_method(p, s->method);
 	if (err)
 		goto cleanup;
+	/* every check is a connection of its own: the server may close once
+	 * it has answered, and the TIME_WAIT is then its own (one a check)
+	 * rather than the load balancer's (all of them); libcurl drops the
+	 * header for HTTP/2, where it is not allowed */
+	err = xlb_curl_probe__header(p, "Connection: close");
+	if (err)
+		goto cleanup;
 	/* plain HTTP sends its one request in one write, which Nagle never
 	 * holds: a syscall a check saved (TLS and HTTP/2 write several) */
 	if (!s->tls && curl_easy_setopt(p->easy, CURLOPT_TCP_NODELAY, 0L) != CURLE_OK) {

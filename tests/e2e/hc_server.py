@@ -8,8 +8,9 @@ rewriting the file.
       STATE: {"paths": {"/health": {"status": 200, "body": "ok",
                                     "delay": 0, "host": "example.test"}}}
       An unknown path answers 404; "host" set and the Host header's name
-      different answers 421. /_stats answers "connections C requests R"
-      (itself not counted among the requests).
+      different answers 421. /_stats answers "connections C requests R
+      closing K" (K: requests that said "Connection: close"; /_stats itself
+      not counted).
   hc_server.py grpc ADDR PORT STATE [--tls CERT KEY]
       grpc.health.v1.Health/Check through a generic handler.
       STATE: {"services": {"": "SERVING", "db": "NOT_SERVING"}}
@@ -50,11 +51,14 @@ class Handler(BaseHTTPRequestHandler):
     def answer(self, with_body):
         if self.path == "/_stats":
             with self.server.lock:
-                self.reply(200, "connections %d requests %d\n" %
-                           (self.server.connections, self.server.requests), with_body)
+                self.reply(200, "connections %d requests %d closing %d\n" %
+                           (self.server.connections, self.server.requests,
+                            self.server.closing), with_body)
             return
         with self.server.lock:
             self.server.requests += 1
+            if (self.headers.get("Connection") or "").lower() == "close":
+                self.server.closing += 1
         spec = load(self.server.state_file).get("paths", {}).get(self.path)
         status, body = 404, "no such path\n"
         if spec is not None:
@@ -88,6 +92,7 @@ class Server(ThreadingHTTPServer):
     tls = None
     connections = 0
     requests = 0
+    closing = 0
     lock = threading.Lock()
 
     def finish_request(self, request, client_address):

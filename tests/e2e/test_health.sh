@@ -270,11 +270,12 @@ test_http_status_then_back() {
 	FIX_DONE=
 	down_then_up "$out" web http_503 http_200 "http 503"
 	finish_probe "$out" now
-	# every check was a connection of its own (and this request one more)
+	# every check was a connection of its own (and this request one more),
+	# and told the server so ("Connection: close")
 	local stats checks
 	stats=$(in_ns "$C" curl -sS --noproxy '*' --max-time 5 http://$S4:8090/_stats)
 	checks=$(grep -c '^result [0-9.]* web ' "$out")
-	assert_eq "$stats" "connections $((checks + 1)) requests $checks" "server saw"
+	assert_eq "$stats" "connections $((checks + 1)) requests $checks closing $checks" "server saw"
 	kill "$HTTP_PID"
 	# the body of a failing answer is kept for show
 	grep -q '^result [0-9.]* web fail [0-9.]* http 503 | maintenance$' "$out" ||
