@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The health engine: targets in a min-heap ordered by their next due time
- * (the next start while idle, the deadline while running) behind one of the
- * loop's timers, so thousands of targets cost one timer and O(log n) per
- * check; the timer wakes on a grid of ticks, a wake-up for all that falls
- * due within one.
- * Each result feeds the target's rise/fall state machine; a change is
- * reported through on_change after everything else is done, so the callback
- * may remove the very target it is told about.
+ * The health engine: starts each target's check when the schedule
+ * (health_sched.c) says it is due, times it out at its deadline, and feeds
+ * each result to the target's rise/fall state machine. Each result feeds the target's rise/fall
+ * state machine; a change is reported through on_change after everything else is done, so the
+ * callback may remove the very target it is told about.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,16 +21,6 @@
 #include "curl_loop.h"
 #include "health_int.h"
 #include "log.h"
-
-#define HEAP_INITIAL_CAP 64
-/* Later checks are spread by +-interval/JITTER_DIVISOR (about 6%). */
-#define JITTER_DIVISOR 16
-#define SPLITMIX_GAMMA 0x9e3779b97f4a7c15ULL
-#define SPLITMIX_MUL1  0xbf58476d1ce4e5b9ULL
-#define SPLITMIX_MUL2  0x94d049bb133111ebULL
-#define SPLITMIX_SHR1  30
-#define SPLITMIX_SHR2  27
-#define SPLITMIX_SHR3  31
 
 static const char *const state_names[XLB_HEALTH__MAX] = {
 	[XLB_HEALTH_UNKNOWN] = "unknown",
@@ -175,168 +162,6 @@ socklen_t xlb_health_target__sockaddr(const struct xlb_health_target *t,
 	return sizeof(*sin6);
 }
 
-/* The schedule */
-
-static uint64_t rng_next(struct xlb_health_engine *h)
-{
-	uint64_t z = (h->rng += SPLITMIX_GAMMA);
-
-	z = (z ^ (z >> SPLITMIX_SHR1)) * SPLITMIX_MUL1;
-	z = (z ^ (z >> SPLITMIX_SHR2)) * SPLITMIX_MUL2;
-	return z ^ (z >> SPLITMIX_SHR3);
-}
-
-static bool heap_less(const struct xlb_health_engine *h, size_t a, size_t b)
-{
-	return h->heap[a].due_ns < h->heap[b].due_ns;
-}
-
-static void heap_swap(struct xlb_health_engine *h, size_t a, size_t b)
-{
-	struct xlb_heap_slot s = h->heap[a];
-
-	h->heap[a] = h->heap[b];
-	h->heap[b] = s;
-	h->heap[a].t->heap_idx = a;
-	h->heap[b].t->heap_idx = b;
-}
-
-static void heap_sift(struct xlb_health_engine *h, size_t i)
-{
-	while (i > 0 && heap_less(h, i, (i - 1) / 2)) {
-		heap_swap(h, i, (i - 1) / 2);
-		i = (i - 1) / 2;
-	}
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-
-		if (l < h->nr_heap && heap_less(h, l, m))
-			m = l;
-		if (r < h->nr_heap && heap_less(h, r, m))
-			m = r;
-		if (m == i)
-			break;
-		heap_swap(h, i, m);
-		i = m;
-	}
-}
-
-static void heap_remove(struct xlb_health_engine *h, struct xlb_health_target *t)
-{
-	size_t i = t->heap_idx;
-
-	if (i == XLB_HEAP_NONE)
-		return;
-	t->heap_idx = XLB_HEAP_NONE;
-	h->nr_heap--;
-	if (i == h->nr_heap)
-		return;
-	h->heap[i] = h->heap[h->nr_heap];
-	h->heap[i].t->heap_idx = i;
-	heap_sift(h, i);
-}
-
-static int heap_reserve(struct xlb_health_engine *h)
-{
-	struct xlb_heap_slot *heap;
-	size_t cap;
-
-	if (h->nr_targets < h->heap_cap)
-		return 0;
-	cap = h->heap_cap ? 2 * h->heap_cap : HEAP_INITIAL_CAP;
-	heap = realloc(h->heap, cap * sizeof(*heap));
-	if (!heap)
-		return -ENOMEM;
-	h->heap = heap;
-	h->heap_cap = cap;
-	return 0;
-}
-
-/* Puts t in the heap at due_ns (heap_reserve made room for every target). */
-static void schedule(struct xlb_health_target *t, uint64_t due_ns)
-{
-	struct xlb_health_engine *h = t->h;
-
-	t->due_ns = due_ns;
-	if (t->heap_idx == XLB_HEAP_NONE) {
-		t->heap_idx = h->nr_heap;
-		h->heap[h->nr_heap++].t = t;
-	}
-	h->heap[t->heap_idx].due_ns = due_ns;
-	heap_sift(h, t->heap_idx);
-}
-
-/* The earliest due time rounded up to the next tick (XLB_HEALTH_TICK_NS,
- * or the top's jitter spread when smaller, so that no check moves further
- * than its jitter already moves it): what falls due in between shares the
- * wake-up. */
-static uint64_t wake_time(const struct xlb_health_engine *h)
-{
-	const struct xlb_heap_slot *top = &h->heap[0];
-	/* never 0: a checked target's interval is at least 10 ms */
-	uint64_t tick = top->t->conf.spec.interval_ns / JITTER_DIVISOR;
-
-	if (tick > XLB_HEALTH_TICK_NS)
-		tick = XLB_HEALTH_TICK_NS;
-	return (top->due_ns + tick - 1) / tick * tick;
-}
-
-/* Arms the timer for the earliest due time, or for now when a check waits
- * and a slot is free (it starts once back in the loop). */
-static void rearm(struct xlb_health_engine *h)
-{
-	if (!TAILQ_EMPTY(&h->waitq) && h->nr_running < h->max_running)
-		xlb_loop_timer__arm(&h->timer, xlb_now_ns());
-	else if (h->nr_heap)
-		xlb_loop_timer__arm(&h->timer, wake_time(h));
-	else
-		xlb_loop_timer__disarm(&h->timer);
-}
-
-/* The wait queue: targets due while max_running checks were in flight. */
-static void wait_push(struct xlb_health_target *t)
-{
-	struct xlb_health_engine *h = t->h;
-
-	heap_remove(h, t);
-	h->nr_waiting++;
-	h->waited++;
-	t->waiting = true;
-	TAILQ_INSERT_TAIL(&h->waitq, t, wait_link);
-}
-
-static void wait_unlink(struct xlb_health_target *t)
-{
-	struct xlb_health_engine *h = t->h;
-
-	if (!t->waiting)
-		return;
-	h->nr_waiting--;
-	TAILQ_REMOVE(&h->waitq, t, wait_link);
-	t->waiting = false;
-}
-
-/* The first check comes after a random part of one interval. */
-static void schedule_first(struct xlb_health_target *t)
-{
-	uint64_t interval = t->conf.spec.interval_ns;
-
-	if (t->conf.spec.type == XLB_CHECK_NONE)
-		return;
-	schedule(t, xlb_now_ns() + rng_next(t->h) % interval);
-}
-
-/* The next check: one interval after this one started, give or take the
- * jitter, and never in the past. */
-static void schedule_next(struct xlb_health_target *t, uint64_t now)
-{
-	uint64_t interval = t->conf.spec.interval_ns;
-	uint64_t spread = interval / JITTER_DIVISOR;
-	uint64_t due = t->started_ns + interval - spread + rng_next(t->h) % (2 * spread + 1);
-
-	schedule(t, due > now ? due : now);
-}
-
 static const struct xlb_check_ops *ops_of(enum xlb_check_type type)
 {
 	switch (type) {
@@ -383,8 +208,8 @@ void xlb_health__result(struct xlb_health_target *t, struct xlb_check_result *r)
 				      t->conf.spec.fall);
 	if (changed)
 		t->since_ns = now;
-	schedule_next(t, now);
-	rearm(h);
+	xlb_health_sched__next(t, now);
+	xlb_health_sched__rearm(h);
 	if (h->on_result)
 		h->on_result(t, &t->last, h->arg);
 	if (!changed)
@@ -406,7 +231,7 @@ static void start_check(struct xlb_health_target *t, uint64_t now)
 	h->nr_running++;
 	t->late_ns = now > t->due_ns ? now - t->due_ns : 0;
 	t->started_ns = now;
-	schedule(t, now + t->conf.spec.timeout_ns);
+	xlb_health_sched__at(t, now + t->conf.spec.timeout_ns);
 	err = ops->start(t);
 	if (err) {
 		xlb_check_result__set(&r, XLB_CR_ERROR, -err, "internal: %s", strerror(-err));
@@ -436,7 +261,7 @@ static void on_timer(struct xlb_loop *loop, struct xlb_loop_timer *timer, void *
 	while (!TAILQ_EMPTY(&h->waitq) && h->nr_running < h->max_running) {
 		struct xlb_health_target *t = TAILQ_FIRST(&h->waitq);
 
-		wait_unlink(t);
+		xlb_health_sched__unwait(t);
 		start_check(t, xlb_now_ns());
 	}
 	/* every step moves the top's due time past now or out of the heap,
@@ -447,11 +272,11 @@ static void on_timer(struct xlb_loop *loop, struct xlb_loop_timer *timer, void *
 		if (t->running)
 			time_out(t);
 		else if (h->nr_running >= h->max_running)
-			wait_push(t);
+			xlb_health_sched__wait(t);
 		else
 			start_check(t, xlb_now_ns()); /* starts may take a while */
 	}
-	rearm(h);
+	xlb_health_sched__rearm(h);
 }
 
 /* The engine */
@@ -498,7 +323,7 @@ void xlb_health__load(const struct xlb_health_engine *h, struct xlb_health_load 
 void xlb_health__set_max_running(struct xlb_health_engine *h, size_t max_running)
 {
 	h->max_running = max_running ? max_running : 1;
-	rearm(h); /* a raised bound lets waiting checks start at once */
+	xlb_health_sched__rearm(h); /* a raised bound lets waiting checks start at once */
 }
 
 static void stop_check(struct xlb_health_target *t)
@@ -508,9 +333,9 @@ static void stop_check(struct xlb_health_target *t)
 		t->h->nr_running--;
 	}
 	t->running = false;
-	wait_unlink(t);
+	xlb_health_sched__unwait(t);
 	t->probe = NULL;
-	heap_remove(t->h, t);
+	xlb_health_sched__remove(t);
 }
 
 void xlb_health__free(struct xlb_health_engine *h)
@@ -557,7 +382,7 @@ int xlb_health__add(struct xlb_health_engine *h, const struct xlb_health_target_
 	err = check_conf(conf, e);
 	if (err)
 		return err;
-	err = heap_reserve(h);
+	err = xlb_health_sched__reserve(h);
 	if (err)
 		return xlb_errmsg__set(e, err, "check: out of memory");
 	t = calloc(1, sizeof(*t));
@@ -569,8 +394,8 @@ int xlb_health__add(struct xlb_health_engine *h, const struct xlb_health_target_
 	t->since_ns = xlb_now_ns();
 	LIST_INSERT_HEAD(&h->targets, t, link);
 	h->nr_targets++;
-	schedule_first(t);
-	rearm(h);
+	xlb_health_sched__first(t);
+	xlb_health_sched__rearm(h);
 	if (out)
 		*out = t;
 	return 0;
@@ -587,7 +412,7 @@ void xlb_health__remove(struct xlb_health_target *t)
 	LIST_REMOVE(t, link);
 	h->nr_targets--;
 	free(t);
-	rearm(h);
+	xlb_health_sched__rearm(h);
 }
 
 int xlb_health_target__set_spec(struct xlb_health_target *t, const struct xlb_check_spec *spec,
@@ -604,8 +429,8 @@ int xlb_health_target__set_spec(struct xlb_health_target *t, const struct xlb_ch
 	t->conf.spec = *spec;
 	t->sm.passes = 0;
 	t->sm.failures = 0;
-	schedule_first(t);
-	rearm(t->h);
+	xlb_health_sched__first(t);
+	xlb_health_sched__rearm(t->h);
 	return 0;
 }
 

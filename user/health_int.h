@@ -95,6 +95,30 @@ struct xlb_health_target {
 	LIST_ENTRY(xlb_health_target) link; /* in the engine's targets */
 };
 
+/* The schedule (health_sched.c). */
+
+/* Room in the heap for every target (call before adding one). 0 or -ENOMEM. */
+int xlb_health_sched__reserve(struct xlb_health_engine *h);
+/* Puts t in the heap at due_ns, or moves it there. */
+void xlb_health_sched__at(struct xlb_health_target *t, uint64_t due_ns);
+/* Takes t out of the heap, if it is in. */
+void xlb_health_sched__remove(struct xlb_health_target *t);
+/* The first check: at a random point of one interval from now (none for a
+ * target without a check). */
+void xlb_health_sched__first(struct xlb_health_target *t);
+/* The next check: one interval after this one started, give or take the
+ * jitter, and never before now. */
+void xlb_health_sched__next(struct xlb_health_target *t, uint64_t now);
+/* Moves t from the heap to the end of the wait queue (due while
+ * max_running checks are in flight). */
+void xlb_health_sched__wait(struct xlb_health_target *t);
+/* Takes t out of the wait queue, if it is in. */
+void xlb_health_sched__unwait(struct xlb_health_target *t);
+/* Arms the engine's timer: now when a check waits and a slot is free (it
+ * starts once back in the loop), else at the earliest due time on the tick
+ * grid; disarms it when nothing is due. */
+void xlb_health_sched__rearm(struct xlb_health_engine *h);
+
 /* Kills and forgets the scripts killed at their timeout that have not been
  * reaped yet (engine teardown). */
 void xlb_check_script__free_orphans(struct xlb_health_engine *h);
