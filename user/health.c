@@ -2,9 +2,9 @@
 /*
  * The health engine: starts each target's check when the schedule
  * (health_sched.c) says it is due, times it out at its deadline, and feeds
- * each result to the target's rise/fall state machine. Each result feeds the target's rise/fall
- * state machine; a change is reported through on_change after everything else is done, so the
- * callback may remove the very target it is told about.
+ * each result to the target's rise/fall state machine. A change is reported
+ * through on_change after everything else is done, so the callback may
+ * remove the very target it is told about.
  */
 #include <arpa/inet.h>
 #include <errno.h>
