@@ -9,6 +9,7 @@
  * each round's events.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -24,6 +25,7 @@
 #define LOOP_INITIAL_FDS 64
 #define NSEC_PER_SEC	 1000000000ULL
 #define NSEC_PER_MSEC	 1000000ULL
+#define MSEC_PER_SEC	 1000ULL
 
 struct xlb_loop_handler {
 	int fd; /* -1 once removed */
@@ -251,20 +253,45 @@ static void run_timers(struct xlb_loop *loop)
 	}
 }
 
+/* epoll_pwait2 (Linux 5.11) sleeps to the nanosecond; where it is missing
+ * (older kernels, valgrind) epoll_wait sleeps to the millisecond, rounded
+ * up so that a timer is never woken for early. The events, or -errno. */
+static int wait_events(struct xlb_loop *loop, struct epoll_event *events, const struct timespec *ts)
+{
+	uint64_t ms;
+	int n;
+
+	if (!loop->no_pwait2) {
+		n = epoll_pwait2(loop->epfd, events, LOOP_MAX_EVENTS, ts, NULL);
+		if (n >= 0)
+			return n;
+		if (errno != ENOSYS)
+			return -errno;
+		loop->no_pwait2 = true;
+	}
+	if (!ts) {
+		n = epoll_wait(loop->epfd, events, LOOP_MAX_EVENTS, -1);
+	} else {
+		ms = (uint64_t)ts->tv_sec * MSEC_PER_SEC +
+		     ((uint64_t)ts->tv_nsec + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC;
+		n = epoll_wait(loop->epfd, events, LOOP_MAX_EVENTS,
+			       ms > INT_MAX ? INT_MAX : (int)ms);
+	}
+	return n < 0 ? -errno : n;
+}
+
 int xlb_loop__dispatch(struct xlb_loop *loop, int timeout_ms)
 {
 	struct epoll_event events[LOOP_MAX_EVENTS];
 	struct timespec ts;
-	int i, n, err;
+	int i, n;
 
-	n = epoll_pwait2(loop->epfd, events, LOOP_MAX_EVENTS, wait_time(loop, timeout_ms, &ts),
-			 NULL);
+	n = wait_events(loop, events, wait_time(loop, timeout_ms, &ts));
 	if (n < 0) {
-		err = -errno;
-		if (err == -EINTR)
+		if (n == -EINTR)
 			return 0;
-		pr_warn("epoll_wait: %s\n", strerror(-err));
-		return err;
+		pr_warn("epoll_wait: %s\n", strerror(-n));
+		return n;
 	}
 	for (i = 0; i < n; i++) {
 		struct xlb_loop_handler *h = events[i].data.ptr;

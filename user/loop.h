@@ -44,6 +44,7 @@ struct xlb_loop {
 	struct xlb_loop_handler *retired; /* removed during a dispatch round */
 	struct xlb_loop_timer *timers;	  /* registered, armed or not: a few */
 	uint64_t round;			  /* dispatch rounds so far */
+	bool no_pwait2;			  /* the kernel lacks epoll_pwait2 */
 };
 
 /* CLOCK_MONOTONIC in ns: the clock of every deadline of the loop. */

@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* The loop's own timers: order, re-arming, deletion from callbacks, and
- * epoll sleeping until the earliest one. */
+ * epoll sleeping until the earliest one, with and without epoll_pwait2. */
+#include <errno.h>
+#include <stddef.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <criterion/criterion.h>
 
 #include "loop.h"
@@ -10,6 +17,13 @@
 #define WAIT_MS	      30
 #define WAIT_LIMIT_MS 2000 /* a busy host may wake late, never this late */
 #define ROUNDS	      5
+#define ODD_NS	      (MS / 2) /* a deadline between two milliseconds */
+
+#if defined(__x86_64__)
+#define THIS_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define THIS_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
 
 struct fired {
 	struct xlb_loop loop;
@@ -136,5 +150,44 @@ Test(loop_timer, a_callback_may_delete_another_due_timer)
 	cr_assert_eq(f.nr, 2);
 	cr_assert_eq(f.order[0], 2);
 	cr_assert_eq(f.order[1], 0, "the deleted timer fired");
+	teardown(&f);
+}
+
+/* This test process's kernel, as far as it can tell, has no epoll_pwait2
+ * (Linux < 5.11, or valgrind): a seccomp filter answers it with ENOSYS. */
+static void hide_epoll_pwait2(void)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, THIS_AUDIT_ARCH, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_epoll_pwait2, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = sizeof(code) / sizeof(code[0]), .filter = code};
+
+	cr_assert_eq(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
+	cr_assert_eq(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog), 0, "seccomp: %s",
+		     strerror(errno));
+}
+
+Test(loop_timer, without_epoll_pwait2_timers_fire_late_never_early)
+{
+	uint64_t start, took;
+	struct fired f;
+
+	hide_epoll_pwait2();
+	setup(&f);
+	start = xlb_now_ns();
+	/* epoll_wait sleeps whole milliseconds: rounded down, it would wake
+	 * half a millisecond early and spin a round for nothing */
+	xlb_loop_timer__arm(&f.t[0], start + WAIT_MS * MS + ODD_NS);
+	cr_assert_eq(xlb_loop__dispatch(&f.loop, -1), 0);
+	took = xlb_now_ns() - start;
+	cr_assert(f.loop.no_pwait2, "epoll_pwait2 was not refused");
+	cr_assert_eq(f.nr, 1, "the first wake-up came before the deadline");
+	cr_assert_geq(took, WAIT_MS * MS + ODD_NS);
+	cr_assert_lt(took, WAIT_LIMIT_MS * MS, "slept %llu ns", (unsigned long long)took);
 	teardown(&f);
 }
