@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include "check_curl.h"
 #include "log.h"
@@ -25,6 +28,19 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 		p->body_len += n < room ? n : room;
 	}
 	return n;
+}
+
+/* CURLOPT_SOCKOPTFUNCTION: before connect, TCP_QUICKACK 0 lets the
+ * handshake's last ACK ride on the request instead of going alone (HAProxy's
+ * tcp-smart-connect). A refusal costs that packet, not the check. */
+static int on_socket(void *arg, curl_socket_t fd, curlsocktype purpose)
+{
+	int off = 0;
+
+	(void)arg;
+	if (purpose == CURLSOCKTYPE_IPCXN)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &off, sizeof(off));
+	return CURL_SOCKOPT_OK;
 }
 
 /* The URL names what Host and SNI should say: the sni option, else the
@@ -129,6 +145,7 @@ int xlb_curl_probe__init(struct xlb_curl_probe *p, struct xlb_health_target *t, 
 	/* a health answer fits libcurl's smallest receive buffer; at its 16 KiB
 	 * default, each check's buffer went through malloc's slow bins */
 	rc |= curl_easy_setopt(p->easy, CURLOPT_BUFFERSIZE, CHECK_RECV_BUFFER);
+	rc |= curl_easy_setopt(p->easy, CURLOPT_SOCKOPTFUNCTION, on_socket);
 	if (rc != CURLE_OK)
 		return -EINVAL;
 	err = set_target(p, path);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The health engine without a network: the rise/fall state machine, the
- * engine on a real loop running real script checks (/bin/true, /bin/false,
- * a sleep killed at its timeout), seeding, check option parsing with every
- * bad-input error, status lists, durations, and the gRPC health frames.
+ * The health engine: the rise/fall state machine, the engine on a real loop
+ * running real script checks (/bin/true, /bin/false, a sleep killed at its
+ * timeout) and, on a loopback of the test's own, TCP and HTTP checks;
+ * seeding, check option parsing with every bad-input error, status lists,
+ * durations, and the gRPC health frames.
  */
 #include <errno.h>
 #include <signal.h>
@@ -12,8 +13,11 @@
 #include <string.h>
 #include <sched.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
 #include <criterion/criterion.h>
 
 #include "grpc_codec.h"
@@ -41,6 +45,9 @@
 #define TICK_RUN_MS	    1000
 #define TARGET_ADDR	    "198.18.0.2" /* every check's */
 #define TARGET_ADDR_HEX	    0xc6120002
+#define TARGET_PORT	    8080
+#define HTTP_RUN_MS	    1000
+#define HTTP_REPLY	    "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
 /* State machine */
 
@@ -193,7 +200,7 @@ static struct xlb_health_target *add_check(struct run *r, intptr_t id, const cha
 {
 	struct xlb_health_target_conf conf = {
 		.family = XLB_AF_INET,
-		.port = 8080,
+		.port = TARGET_PORT,
 		.user = (void *)id,
 	};
 	struct xlb_health_target *t = NULL;
@@ -473,6 +480,72 @@ Test(health_engine, checks_due_within_a_tick_start_together)
 	cr_assert_geq(r.sum_late_ns / (uint64_t)r.nr_results, XLB_HEALTH_TICK_NS / 4,
 		      "%d checks started %llu ns after due on average", r.nr_results,
 		      (unsigned long long)(r.sum_late_ns / (uint64_t)r.nr_results));
+	run_fini(&r);
+}
+
+/* A one-request HTTP server on the test's loop: what its side of each
+ * connection had received when the request became readable. */
+struct http_server {
+	int listen_fd;
+	int requests;
+	uint32_t bare_segments; /* received without data, the SYN included */
+};
+
+static void on_request(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct http_server *s = arg;
+	struct tcp_info ti = {};
+	socklen_t len = sizeof(ti);
+	char buf[1024];
+
+	(void)events;
+	if (read(fd, buf, sizeof(buf)) > 0 && !getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len)) {
+		s->requests++;
+		s->bare_segments += ti.tcpi_segs_in - ti.tcpi_data_segs_in;
+		cr_assert_eq(write(fd, HTTP_REPLY, strlen(HTTP_REPLY)),
+			     (ssize_t)strlen(HTTP_REPLY));
+	}
+	xlb_loop__del(loop, fd);
+	close(fd);
+}
+
+static void on_accept(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
+{
+	int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	(void)events;
+	if (c >= 0)
+		cr_assert_eq(xlb_loop__add(loop, c, EPOLLIN, on_request, arg), 0);
+}
+
+Test(health_engine, http_check_acks_the_handshake_with_its_request)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(TARGET_PORT)};
+	struct http_server s = {};
+	struct run r;
+	int one = 1;
+
+	cr_assert_eq(unshare(CLONE_NEWNET), 0, "unshare: %s", strerror(errno));
+	cr_assert_eq(system("ip link set lo up && ip addr add " TARGET_ADDR "/32 dev lo"), 0);
+	sa.sin_addr.s_addr = htonl(TARGET_ADDR_HEX);
+	s.listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	cr_assert_geq(s.listen_fd, 0);
+	cr_assert_eq(setsockopt(s.listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+	cr_assert_eq(bind(s.listen_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(s.listen_fd, SOMAXCONN), 0);
+	run_init(&r);
+	cr_assert_eq(xlb_loop__add(&r.loop, s.listen_fd, EPOLLIN, on_accept, &s), 0);
+	add_check(&r, 0, "http interval " FAST_INTERVAL);
+	run_for(&r, HTTP_RUN_MS);
+	cr_assert_gt(s.requests, 0);
+	cr_assert_eq(r.nr_changes, 1, "%d changes", r.nr_changes);
+	cr_assert_eq(r.changes[0], XLB_HEALTH_UP);
+	/* the SYN alone: the handshake's last ACK came with the request (a
+	 * bare ACK first is a packet more for every check a backend answers) */
+	cr_assert_eq(s.bare_segments, (uint32_t)s.requests, "%u bare segments in %d requests",
+		     s.bare_segments, s.requests);
+	xlb_loop__del(&r.loop, s.listen_fd);
+	close(s.listen_fd);
 	run_fini(&r);
 }
 
