@@ -106,6 +106,9 @@ static int set_tls(struct xlb_curl_probe *p)
 	rc |= curl_easy_setopt(p->easy, CURLOPT_SSL_VERIFYHOST, verify * 2);
 	if (s->ca_file[0])
 		rc |= curl_easy_setopt(p->easy, CURLOPT_CAINFO, s->ca_file);
+	/* a full handshake every check, verification included, even on an
+	 * easy handle that checked the same server before */
+	rc |= curl_easy_setopt(p->easy, CURLOPT_SSL_SESSIONID_CACHE, 0L);
 	return rc == CURLE_OK ? 0 : -EINVAL;
 }
 
@@ -121,7 +124,7 @@ int xlb_curl_probe__init(struct xlb_curl_probe *p, struct xlb_health_target *t, 
 	p->req.done = done;
 	p->body_cap = body_cap;
 	p->body = malloc(body_cap);
-	p->easy = curl_easy_init();
+	p->easy = xlb_curl_loop__easy(t->h->curl);
 	if ((body_cap && !p->body) || !p->easy)
 		return -ENOMEM;
 	if (timeout_ms < 1)
@@ -182,8 +185,7 @@ void xlb_curl_probe__fini(struct xlb_curl_probe *p)
 	if (p->added)
 		xlb_curl_loop__remove(p->t->h->curl, p->easy);
 	p->added = false;
-	if (p->easy)
-		curl_easy_cleanup(p->easy);
+	xlb_curl_loop__put(p->t->h->curl, p->easy);
 	p->easy = NULL;
 	curl_slist_free_all(p->headers);
 	curl_slist_free_all(p->connect_to);

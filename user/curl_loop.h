@@ -26,6 +26,13 @@ int xlb_curl_loop__new(struct xlb_loop *loop, struct xlb_curl_loop **out);
 /* Transfers still added are abandoned (the caller cleans their handles). */
 void xlb_curl_loop__free(struct xlb_curl_loop *c);
 
+/* An easy handle with every option at its default: one put back earlier
+ * (curl_easy_reset), else a new one. NULL when out of memory. */
+CURL *xlb_curl_loop__easy(struct xlb_curl_loop *c);
+/* Gives back an easy handle no longer added: kept for the next
+ * xlb_curl_loop__easy while few are kept, else cleaned up. NULL is fine. */
+void xlb_curl_loop__put(struct xlb_curl_loop *c, CURL *easy);
+
 /* Starts a transfer; it begins on the loop's next round. 0 or -errno. */
 int xlb_curl_loop__add(struct xlb_curl_loop *c, CURL *easy, struct xlb_curl_req *req);
 /* Stops a transfer (finished or not); its sockets leave the loop. */

@@ -489,6 +489,7 @@ struct http_server {
 	int listen_fd;
 	int requests;
 	uint32_t bare_segments; /* received without data, the SYN included */
+	int head_a, get_b;	/* requests whose line began "HEAD /a ", "GET /b " */
 };
 
 static void on_request(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
@@ -496,12 +497,15 @@ static void on_request(struct xlb_loop *loop, int fd, uint32_t events, void *arg
 	struct http_server *s = arg;
 	struct tcp_info ti = {};
 	socklen_t len = sizeof(ti);
-	char buf[1024];
+	char buf[1024] = "";
 
 	(void)events;
-	if (read(fd, buf, sizeof(buf)) > 0 && !getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len)) {
+	if (read(fd, buf, sizeof(buf) - 1) > 0 &&
+	    !getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len)) {
 		s->requests++;
 		s->bare_segments += ti.tcpi_segs_in - ti.tcpi_data_segs_in;
+		s->head_a += !strncmp(buf, "HEAD /a ", strlen("HEAD /a "));
+		s->get_b += !strncmp(buf, "GET /b ", strlen("GET /b "));
 		cr_assert_eq(write(fd, HTTP_REPLY, strlen(HTTP_REPLY)),
 			     (ssize_t)strlen(HTTP_REPLY));
 	}
@@ -518,23 +522,38 @@ static void on_accept(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
 		cr_assert_eq(xlb_loop__add(loop, c, EPOLLIN, on_request, arg), 0);
 }
 
-Test(health_engine, http_check_acks_the_handshake_with_its_request)
+/* The server on TARGET_ADDR:TARGET_PORT, on a loopback of the test's own,
+ * answering on r's loop. */
+static void http_server_start(struct http_server *s, struct run *r)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(TARGET_PORT)};
-	struct http_server s = {};
-	struct run r;
 	int one = 1;
 
+	memset(s, 0, sizeof(*s));
 	cr_assert_eq(unshare(CLONE_NEWNET), 0, "unshare: %s", strerror(errno));
 	cr_assert_eq(system("ip link set lo up && ip addr add " TARGET_ADDR "/32 dev lo"), 0);
 	sa.sin_addr.s_addr = htonl(TARGET_ADDR_HEX);
-	s.listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	cr_assert_geq(s.listen_fd, 0);
-	cr_assert_eq(setsockopt(s.listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
-	cr_assert_eq(bind(s.listen_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(listen(s.listen_fd, SOMAXCONN), 0);
+	s->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	cr_assert_geq(s->listen_fd, 0);
+	cr_assert_eq(setsockopt(s->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+	cr_assert_eq(bind(s->listen_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(s->listen_fd, SOMAXCONN), 0);
+	cr_assert_eq(xlb_loop__add(&r->loop, s->listen_fd, EPOLLIN, on_accept, s), 0);
+}
+
+static void http_server_stop(struct http_server *s, struct run *r)
+{
+	xlb_loop__del(&r->loop, s->listen_fd);
+	close(s->listen_fd);
+}
+
+Test(health_engine, http_check_acks_the_handshake_with_its_request)
+{
+	struct http_server s;
+	struct run r;
+
 	run_init(&r);
-	cr_assert_eq(xlb_loop__add(&r.loop, s.listen_fd, EPOLLIN, on_accept, &s), 0);
+	http_server_start(&s, &r);
 	add_check(&r, 0, "http interval " FAST_INTERVAL);
 	run_for(&r, HTTP_RUN_MS);
 	cr_assert_gt(s.requests, 0);
@@ -544,8 +563,27 @@ Test(health_engine, http_check_acks_the_handshake_with_its_request)
 	 * bare ACK first is a packet more for every check a backend answers) */
 	cr_assert_eq(s.bare_segments, (uint32_t)s.requests, "%u bare segments in %d requests",
 		     s.bare_segments, s.requests);
-	xlb_loop__del(&r.loop, s.listen_fd);
-	close(s.listen_fd);
+	http_server_stop(&s, &r);
+	run_fini(&r);
+}
+
+Test(health_engine, reused_easy_handles_keep_no_option_of_the_check_before)
+{
+	struct http_server s;
+	struct run r;
+
+	/* the two checks take turns with the engine's kept handles: HEAD
+	 * (CURLOPT_NOBODY) left on one would turn the other's GET into HEAD */
+	run_init(&r);
+	http_server_start(&s, &r);
+	add_check(&r, 0, "http path /a method HEAD interval " FAST_INTERVAL);
+	add_check(&r, 1, "http path /b interval " FAST_INTERVAL);
+	run_for(&r, HTTP_RUN_MS);
+	cr_assert_gt(s.head_a, 1);
+	cr_assert_gt(s.get_b, 1);
+	cr_assert_eq(s.head_a + s.get_b, s.requests, "%d HEAD /a and %d GET /b of %d requests",
+		     s.head_a, s.get_b, s.requests);
+	http_server_stop(&s, &r);
 	run_fini(&r);
 }
 
