@@ -11,7 +11,12 @@
 # window (0 when nothing flaps), backends up at its end, xlbd's and the
 # server's CPU time (utime + stime) per second, xlbd's RSS, and the seconds
 # from the batch to every backend up. Of WINDOWS windows back to back, the
-# row is the one of median xlbd CPU (state changes: all windows' sum). xlbd
+# row is the one of median xlbd CPU (state changes: all windows' sum), and
+# it ends with every window's xlbd CPU beside the host's floor then:
+# bench/host_floor, ns of CPU time per system call on xlbd's CPU, read at
+# both ends of the window (this VM reports no steal time, and the host's
+# load moved every figure here by a quarter from one minute to the next,
+# the floor with them). xlbd
 # and the server run in autogroups of their own at nice -20, as in
 # hc_cost.sh, on CPUs of their own when there are two: left to the
 # scheduler, they shared a CPU in some runs and not in others, and xlbd's
@@ -29,6 +34,7 @@ case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 XLBD=$BUILD/xlbd
 XLBCTL=$BUILD/xlbctl
 SERVER=$BUILD/bench/hc_httpd
+FLOOR=$BUILD/bench/host_floor
 VIPS=${1:-1000}
 PER=${2:-5}
 NS=xlbt-hcx-$$
@@ -51,7 +57,7 @@ NICE=${HC_NICE:--20}
 # shellcheck disable=SC2016 # expanded by the bash it starts
 AHEAD='echo "$0" >/proc/self/autogroup 2>/dev/null || true; exec nice -n "$0" "$@"'
 
-for tool in "$XLBD" "$XLBCTL" "$SERVER"; do
+for tool in "$XLBD" "$XLBCTL" "$SERVER" "$FLOOR"; do
 	[ -x "$tool" ] || {
 		echo "hc_xlbd.sh: missing $tool" >&2
 		exit 1
@@ -152,9 +158,16 @@ while [ "$(date +%s)" -lt $deadline ]; do
 done
 
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-# window: one line "checks/s xlbd-CPU changes server-CPU" over WINDOW s
+# the host's floor on xlbd's CPU now: ns of CPU time per system call
+floor() {
+	pin_to $XLBD_CPU
+	"${pin[@]}" "$FLOOR"
+}
+# window: one line "checks/s xlbd-CPU changes server-CPU floor" over WINDOW
+# s, the floor the mean of its readings at both ends
 window() {
-	local r0 h0 t0 s0 c0 r1 h1 t1 s1 c1
+	local r0 h0 t0 s0 c0 r1 h1 t1 s1 c1 f0 f1
+	f0=$(floor)
 	r0=$(stat_of results)
 	h0=$(stat_of changes)
 	t0=$(ticks "$xlbd_pid")
@@ -166,11 +179,13 @@ window() {
 	t1=$(ticks "$xlbd_pid")
 	s1=$(ticks "$srv_pid")
 	c1=$(date +%s.%N)
+	f1=$(floor)
 	awk -v hz="$(getconf CLK_TCK)" -v r0="$r0" -v r1="$r1" -v h0="$h0" -v h1="$h1" \
-		-v t0="$t0" -v t1="$t1" -v s0="$s0" -v s1="$s1" -v c0="$c0" -v c1="$c1" 'BEGIN {
+		-v t0="$t0" -v t1="$t1" -v s0="$s0" -v s1="$s1" -v c0="$c0" -v c1="$c1" \
+		-v f0="$f0" -v f1="$f1" 'BEGIN {
 		secs = c1 - c0
-		printf "%f %f %d %f\n", (r1 - r0) / secs, (t1 - t0) / hz / secs, h1 - h0,
-			(s1 - s0) / hz / secs
+		printf "%f %f %d %f %f\n", (r1 - r0) / secs, (t1 - t0) / hz / secs, h1 - h0,
+			(s1 - s0) / hz / secs, (f0 + f1) / 2
 	}'
 }
 for ((w = 0; w < WINDOWS; w++)); do
@@ -179,12 +194,14 @@ done >"$tmp/windows"
 rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$xlbd_pid/status")
 up=$(ups)
 
+# the windows in the order they ran, after the row's own figures
+w=$(awk '{ printf "%s%.3f at %.0f", (NR > 1 ? ", " : ""), $2, $5 }' "$tmp/windows")
 sort -g -k2,2 "$tmp/windows" | awk -v n="$n" -v vips="$VIPS" -v per="$PER" -v iv="$INTERVAL" \
-	-v rss="$rss" -v up="$up" -v up_after="${up_after:-not within $UP_SECONDS s}" '
+	-v rss="$rss" -v up="$up" -v up_after="${up_after:-not within $UP_SECONDS s}" -v w="$w" '
 	{ rate[NR] = $1; cpu[NR] = $2; changes += $3; srv[NR] = $4 }
 	END {
 		m = int((NR + 1) / 2)
-		printf "| xlbd, http | %d (%d VIPs x %d) | %d s | %.0f of %.0f | %d | %d of %d | %s | %.3f (%.3f-%.3f) | %.3f | %.1f | %.3f |\n",
-			n, vips, per, iv, rate[m], n / iv, changes, up, n, up_after, cpu[m], cpu[1],
-			cpu[NR], rate[m] ? cpu[m] / (rate[m] / 1000) : 0, rss / 1024, srv[m]
+		printf "| xlbd, http | %d (%d VIPs x %d) | %d s | %.0f of %.0f | %d | %d of %d | %s | %.3f | %.3f | %.1f | %.3f | %s |\n",
+			n, vips, per, iv, rate[m], n / iv, changes, up, n, up_after, cpu[m],
+			rate[m] ? cpu[m] / (rate[m] / 1000) : 0, rss / 1024, srv[m], w
 	}'
