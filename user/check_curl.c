@@ -185,7 +185,8 @@ void xlb_curl_probe__fini(struct xlb_curl_probe *p)
 	if (p->added)
 		xlb_curl_loop__remove(p->t->h->curl, p->easy);
 	p->added = false;
-	xlb_curl_loop__put(p->t->h->curl, p->easy);
+	if (p->easy)
+		xlb_curl_loop__put(p->t->h->curl, p->easy);
 	p->easy = NULL;
 	curl_slist_free_all(p->headers);
 	curl_slist_free_all(p->connect_to);
