@@ -461,6 +461,14 @@ Test(health_engine, wakes_on_the_tick_grid)
 	run_fini(&r);
 }
 
+/* This test process in a network namespace of its own, TARGET_ADDR on
+ * its loopback. */
+static void own_loopback(void)
+{
+	cr_assert_eq(unshare(CLONE_NEWNET), 0, "unshare: %s", strerror(errno));
+	cr_assert_eq(system("ip link set lo up && ip addr add " TARGET_ADDR "/32 dev lo"), 0);
+}
+
 Test(health_engine, checks_due_within_a_tick_start_together)
 {
 	struct run r;
@@ -468,8 +476,7 @@ Test(health_engine, checks_due_within_a_tick_start_together)
 
 	/* TCP checks refused at once on a loopback of the test's own: a start
 	 * costs microseconds, so lateness is the tick's, not the checks' */
-	cr_assert_eq(unshare(CLONE_NEWNET), 0, "unshare: %s", strerror(errno));
-	cr_assert_eq(system("ip link set lo up && ip addr add " TARGET_ADDR "/32 dev lo"), 0);
+	own_loopback();
 	run_init(&r);
 	for (i = 0; i < JITTER_TARGETS; i++)
 		add_check(&r, i, "tcp interval " FAST_INTERVAL);
@@ -530,8 +537,7 @@ static void http_server_start(struct http_server *s, struct run *r)
 	int one = 1;
 
 	memset(s, 0, sizeof(*s));
-	cr_assert_eq(unshare(CLONE_NEWNET), 0, "unshare: %s", strerror(errno));
-	cr_assert_eq(system("ip link set lo up && ip addr add " TARGET_ADDR "/32 dev lo"), 0);
+	own_loopback();
 	sa.sin_addr.s_addr = htonl(TARGET_ADDR_HEX);
 	s->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	cr_assert_geq(s->listen_fd, 0);
