@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "check_spec.h"
+#include "timeunit.h"
 
-#define NSEC_PER_USEC	  1000ULL
 #define SEC_PER_MIN	  60ULL
 #define SEC_PER_HOUR	  3600ULL
 #define PORT_MAX	  65535
@@ -112,7 +112,7 @@ int xlb_duration__parse(const char *s, uint64_t *ns)
 		uint64_t ns;
 	} units[] = {
 		{"", XLB_NSEC_PER_SEC},
-		{"us", NSEC_PER_USEC},
+		{"us", XLB_NSEC_PER_USEC},
 		{"ms", XLB_NSEC_PER_MSEC},
 		{"s", XLB_NSEC_PER_SEC},
 		{"m", SEC_PER_MIN * XLB_NSEC_PER_SEC},
@@ -152,7 +152,7 @@ void xlb_duration__format(uint64_t ns, char *buf, size_t len)
 	else if (ns % XLB_NSEC_PER_MSEC == 0)
 		snprintf(buf, len, "%llums", (unsigned long long)(ns / XLB_NSEC_PER_MSEC));
 	else
-		snprintf(buf, len, "%lluus", (unsigned long long)(ns / NSEC_PER_USEC));
+		snprintf(buf, len, "%lluus", (unsigned long long)(ns / XLB_NSEC_PER_USEC));
 }
 
 static int parse_status(const char *s, const char *end, uint16_t *out)

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "errmsg.h"
+#include "timeunit.h"
 
 enum xlb_check_type {
 	XLB_CHECK_NONE = 0, /* no check: the backend counts as up */
@@ -24,10 +25,6 @@ enum xlb_check_type {
 	XLB_CHECK_SCRIPT,
 	XLB_CHECK__MAX,
 };
-
-#define XLB_NSEC_PER_USEC 1000ULL
-#define XLB_NSEC_PER_MSEC 1000000ULL
-#define XLB_NSEC_PER_SEC  1000000000ULL
 
 #define XLB_CHECK_DEF_INTERVAL_NS (2 * XLB_NSEC_PER_SEC)
 #define XLB_CHECK_DEF_TIMEOUT_NS  (1 * XLB_NSEC_PER_SEC)

@@ -11,11 +11,11 @@
 
 #include "check_spec.h"
 #include "cli_top.h"
+#include "timeunit.h"
 #include "top_view.h"
 
 /* Longest wait for a key: how late a stop signal may be seen. */
 #define KEY_POLL_MS	   100
-#define NSEC_PER_MS	   1000000ULL
 #define KEY_QUIT	   'q'
 #define KEY_QUIT_UPPER	   'Q'
 #define KEY_DROPS	   'd'
@@ -247,7 +247,7 @@ static int wait_keys(struct top_state *t, __u64 deadline_ns, bool *quit, struct 
 		now = mono_ns();
 		if (now >= deadline_ns)
 			return 0;
-		left_ms = (deadline_ns - now + NSEC_PER_MS - 1) / NSEC_PER_MS;
+		left_ms = (deadline_ns - now + XLB_NSEC_PER_MSEC - 1) / XLB_NSEC_PER_MSEC;
 		timeout(left_ms < KEY_POLL_MS ? (int)left_ms : KEY_POLL_MS);
 		ch = getch();
 		if (ch == ERR)

@@ -17,8 +17,7 @@
 #include "health_sync.h"
 #include "log.h"
 #include "netaddr.h"
-
-#define NSEC_PER_USEC 1000ULL
+#include "timeunit.h"
 
 struct hs_slot {
 	struct xlb_health_target *t;
@@ -107,7 +106,7 @@ static void on_flush(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
 		return;
 	now = xlb_now_ns();
 	for (i = 0; i < n; i++)
-		record_swap(hs, (now - hs->pending[i].decided_ns) / NSEC_PER_USEC);
+		record_swap(hs, (now - hs->pending[i].decided_ns) / XLB_NSEC_PER_USEC);
 }
 
 static void on_change(struct xlb_health_target *t, enum xlb_health state, uint64_t decided_ns,
@@ -157,7 +156,7 @@ static void on_result(struct xlb_health_target *t, const struct xlb_check_result
 	if ((unsigned int)r->reason < XLB_CR__MAX)
 		slot->by_reason[r->reason]++;
 	if (slot->vip_id && slot->vip_id < XLB_MAX_VIPS)
-		record_latency(&hs->latency[slot->vip_id], r->latency_ns / NSEC_PER_USEC);
+		record_latency(&hs->latency[slot->vip_id], r->latency_ns / XLB_NSEC_PER_USEC);
 }
 
 int health_sync__new(struct xlb_loop *loop, health_sync_set_fn set, void *arg,

@@ -21,6 +21,7 @@
 #include "addr.h"
 #include "http.h"
 #include "log.h"
+#include "timeunit.h"
 
 #define HTTP_ROUTES_MAX	    16
 #define HTTP_PATH_MAX	    64
@@ -29,7 +30,6 @@
 #define HTTP_BODY_INITIAL   256
 #define HTTP_LOG_MAX	    256
 #define HTTP_TEXT	    "text/plain; charset=utf-8"
-#define NSEC_PER_MSEC	    1000000ULL
 #define JSON_CONTROL_LIMIT  0x20 /* bytes below are escaped as \u00XX */
 #define HTTP_NOT_FOUND_BODY "not found\n"
 
@@ -190,7 +190,7 @@ static void rearm(struct xlb_http *h)
 	MHD_UNSIGNED_LONG_LONG ms;
 
 	if (MHD_get_timeout(h->mhd, &ms) == MHD_YES) {
-		if (xlb_timerfd__arm(h->timerfd, (uint64_t)ms * NSEC_PER_MSEC, 0))
+		if (xlb_timerfd__arm(h->timerfd, (uint64_t)ms * XLB_NSEC_PER_MSEC, 0))
 			pr_debug("http: timer not armed\n");
 	} else if (xlb_timerfd__disarm(h->timerfd)) {
 		pr_debug("http: timer not disarmed\n");

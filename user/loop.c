@@ -20,12 +20,10 @@
 
 #include "log.h"
 #include "loop.h"
+#include "timeunit.h"
 
 #define LOOP_MAX_EVENTS	 64
 #define LOOP_INITIAL_FDS 64
-#define NSEC_PER_SEC	 1000000000ULL
-#define NSEC_PER_MSEC	 1000000ULL
-#define MSEC_PER_SEC	 1000ULL
 
 struct xlb_loop_handler {
 	int fd; /* -1 once removed */
@@ -168,7 +166,7 @@ uint64_t xlb_now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * XLB_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 void xlb_loop__timer_add(struct xlb_loop *loop, struct xlb_loop_timer *t, xlb_loop_timer_cb cb,
@@ -210,7 +208,7 @@ void xlb_loop_timer__disarm(struct xlb_loop_timer *t)
  * timer. Fills *ts and returns it, or NULL for no limit. */
 static struct timespec *wait_time(const struct xlb_loop *loop, int timeout_ms, struct timespec *ts)
 {
-	uint64_t wait = timeout_ms < 0 ? UINT64_MAX : (uint64_t)timeout_ms * NSEC_PER_MSEC;
+	uint64_t wait = timeout_ms < 0 ? UINT64_MAX : (uint64_t)timeout_ms * XLB_NSEC_PER_MSEC;
 	const struct xlb_loop_timer *t;
 	uint64_t now = 0;
 
@@ -226,8 +224,8 @@ static struct timespec *wait_time(const struct xlb_loop *loop, int timeout_ms, s
 	}
 	if (wait == UINT64_MAX)
 		return NULL;
-	ts->tv_sec = (time_t)(wait / NSEC_PER_SEC);
-	ts->tv_nsec = (long)(wait % NSEC_PER_SEC);
+	ts->tv_sec = (time_t)(wait / XLB_NSEC_PER_SEC);
+	ts->tv_nsec = (long)(wait % XLB_NSEC_PER_SEC);
 	return ts;
 }
 
@@ -272,8 +270,8 @@ static int wait_events(struct xlb_loop *loop, struct epoll_event *events, const 
 	if (!ts) {
 		n = epoll_wait(loop->epfd, events, LOOP_MAX_EVENTS, -1);
 	} else {
-		ms = (uint64_t)ts->tv_sec * MSEC_PER_SEC +
-		     ((uint64_t)ts->tv_nsec + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC;
+		ms = (uint64_t)ts->tv_sec * XLB_MSEC_PER_SEC +
+		     ((uint64_t)ts->tv_nsec + XLB_NSEC_PER_MSEC - 1) / XLB_NSEC_PER_MSEC;
 		n = epoll_wait(loop->epfd, events, LOOP_MAX_EVENTS,
 			       ms > INT_MAX ? INT_MAX : (int)ms);
 	}
@@ -376,8 +374,8 @@ int xlb_timerfd__open(void)
 
 static void ns_to_timespec(uint64_t ns, struct timespec *ts)
 {
-	ts->tv_sec = (time_t)(ns / NSEC_PER_SEC);
-	ts->tv_nsec = (long)(ns % NSEC_PER_SEC);
+	ts->tv_sec = (time_t)(ns / XLB_NSEC_PER_SEC);
+	ts->tv_nsec = (long)(ns % XLB_NSEC_PER_SEC);
 }
 
 int xlb_timerfd__arm(int fd, uint64_t first_ns, uint64_t interval_ns)

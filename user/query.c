@@ -18,6 +18,7 @@
 #include "log.h"
 #include "netaddr.h"
 #include "request.h"
+#include "timeunit.h"
 
 static void put_counters(struct xlb_ctl_msg *m, __u64 packets, __u64 bytes,
 			 const struct rate_slot *rate)
@@ -116,12 +117,9 @@ static int vip_dump(struct xlbd *d, const struct xlb_ctl_msg *req, struct ctl_re
 	return 0;
 }
 
-#define NSEC_PER_USEC 1000ULL
-#define NSEC_PER_MSEC 1000000ULL
-
 static __u64 ms_since(__u64 now, __u64 then)
 {
-	return now > then ? (now - then) / NSEC_PER_MSEC : 0;
+	return now > then ? (now - then) / XLB_NSEC_PER_MSEC : 0;
 }
 
 /* The backend's check: its own spec (for save), and the status of the one
@@ -160,7 +158,7 @@ static void put_check(struct xlbd *d, struct xlb_ctl_msg *m, const struct state_
 	snprintf(hc->reason, sizeof(hc->reason), "%s", xlb_check_reason__name(st.last.reason));
 	snprintf(hc->text, sizeof(hc->text), "%s", st.last.text);
 	hc->ago_ms = ms_since(now, st.last.at_ns);
-	hc->latency_us = st.last.latency_ns / NSEC_PER_USEC;
+	hc->latency_us = st.last.latency_ns / XLB_NSEC_PER_USEC;
 	hc->present |=
 		(1U << XLB_CHST_REASON) | (1U << XLB_CHST_AGO_MS) | (1U << XLB_CHST_LATENCY_US);
 	if (hc->text[0])

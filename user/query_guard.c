@@ -13,8 +13,7 @@
 #include "daemon.h"
 #include "netaddr.h"
 #include "request.h"
-
-#define NSEC_PER_MSEC 1000000ull
+#include "timeunit.h"
 
 /* The VIP a dump filters on (NULL: every scope), or an error naming it. */
 static int filter_vip(struct xlbd *d, const struct xlb_ctl_msg *req, const struct state_vip **v,
@@ -156,7 +155,7 @@ static int put_offender(struct xlbd *d, struct ctl_reply *r, const struct xlb_rl
 	m.cnt.rl_flow_drops = o->flow_drops;
 	m.cnt.present = (1u << XLB_CNT_RL_PPS_DROPS) | (1u << XLB_CNT_RL_FLOW_DROPS);
 	xlb_ctl_msg__set(&m, XLB_A_COUNTERS);
-	m.rl.last_drop_ms = o->ago_ns / NSEC_PER_MSEC;
+	m.rl.last_drop_ms = o->ago_ns / XLB_NSEC_PER_MSEC;
 	xlb_ctl_msg__set(&m, XLB_A_RL_LAST_DROP_MS);
 	return ctl_reply__put(r, &m);
 }

@@ -15,10 +15,10 @@
 #include "log.h"
 #include "prefix.h"
 #include "ratelimit.h"
+#include "timeunit.h"
 
-#define NSEC_PER_SEC 1000000000ull
-#define TOP_BATCH    1024 /* rl_state entries read per syscall */
-#define TOP_MIN	     64
+#define TOP_BATCH 1024 /* rl_state entries read per syscall */
+#define TOP_MIN	  64
 
 void xlb_ratelimit__init(struct xlb_ratelimit *rl)
 {
@@ -38,7 +38,7 @@ static int limit__make(__u32 rate, __u32 burst, struct xlb_rl_limit *l)
 		return -EINVAL;
 	l->rate = rate;
 	l->burst = burst;
-	l->interval_ns = (NSEC_PER_SEC + rate / 2) / rate;
+	l->interval_ns = (XLB_NSEC_PER_SEC + rate / 2) / rate;
 	l->tolerance_ns = (__u64)burst * l->interval_ns;
 	return 0;
 }
@@ -241,7 +241,7 @@ int xlb_ratelimit__top(const struct xlb_maps *m, struct xlb_rl_offender *out, si
 
 	if (clock_gettime(CLOCK_MONOTONIC, &ts))
 		return -errno;
-	now = (__u64)ts.tv_sec * NSEC_PER_SEC + (__u64)ts.tv_nsec;
+	now = (__u64)ts.tv_sec * XLB_NSEC_PER_SEC + (__u64)ts.tv_nsec;
 	err = offenders__collect(m, &l);
 	if (err)
 		goto cleanup;

@@ -9,22 +9,22 @@
 #include <time.h>
 
 #include "rates.h"
+#include "timeunit.h"
 
-#define NSEC_PER_SEC 1000000000ULL
-#define BULK_MIN     64 /* objects from which whole-array reads are cheaper */
-#define U64S(type)   (sizeof(type) / sizeof(__u64))
+#define BULK_MIN   64 /* objects from which whole-array reads are cheaper */
+#define U64S(type) (sizeof(type) / sizeof(__u64))
 
 static __u64 now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * NSEC_PER_SEC + (__u64)ts.tv_nsec;
+	return (__u64)ts.tv_sec * XLB_NSEC_PER_SEC + (__u64)ts.tv_nsec;
 }
 
 static __u64 per_second(__u64 delta, __u64 dt_ns)
 {
-	return (__u64)((double)delta * NSEC_PER_SEC / (double)dt_ns);
+	return (__u64)((double)delta * XLB_NSEC_PER_SEC / (double)dt_ns);
 }
 
 /* A counter that went backwards belongs to a reused id: start over. */
