@@ -30,16 +30,22 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* CURLOPT_SOCKOPTFUNCTION: before connect, TCP_QUICKACK 0 lets the
+/* CURLOPT_SOCKOPTFUNCTION, before connect. TCP_QUICKACK 0 lets the
  * handshake's last ACK ride on the request instead of going alone (HAProxy's
- * tcp-smart-connect). A refusal costs that packet, not the check. */
+ * tcp-smart-connect). A zero linger ends the connection with a RST once the
+ * answer is in, as HAProxy's checks do: no TIME_WAIT at either end, and
+ * neither xlbd's FIN nor the ACK of it. A refusal costs those packets, not
+ * the check. */
 static int on_socket(void *arg, curl_socket_t fd, curlsocktype purpose)
 {
+	struct linger abort_on_close = {.l_onoff = 1, .l_linger = 0};
 	int off = 0;
 
 	(void)arg;
-	if (purpose == CURLSOCKTYPE_IPCXN)
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &off, sizeof(off));
+	if (purpose != CURLSOCKTYPE_IPCXN)
+		return CURL_SOCKOPT_OK;
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &off, sizeof(off));
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof(abort_on_close));
 	return CURL_SOCKOPT_OK;
 }
 

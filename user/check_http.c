@@ -65,9 +65,9 @@ static int http_start(struct xlb_health_target *t)
 	if (err)
 		goto cleanup;
 	/* every check is a connection of its own: the server may close once
-	 * it has answered, and the TIME_WAIT is then its own (one a check)
-	 * rather than the load balancer's (all of them); libcurl drops the
-	 * header for HTTP/2, where it is not allowed */
+	 * it has answered, so the RST that ends the check (check_curl.c)
+	 * meets a socket it has let go; libcurl drops the header for HTTP/2,
+	 * where it is not allowed */
 	err = xlb_curl_probe__header(p, "Connection: close");
 	if (err)
 		goto cleanup;

@@ -48,6 +48,7 @@
 #define TARGET_PORT	    8080
 #define HTTP_RUN_MS	    1000
 #define HTTP_REPLY	    "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+#define TCP_STATE_TIME_WAIT 0x06 /* the "st" column of /proc/net/tcp */
 
 /* State machine */
 
@@ -569,6 +570,42 @@ Test(health_engine, http_check_acks_the_handshake_with_its_request)
 	 * bare ACK first is a packet more for every check a backend answers) */
 	cr_assert_eq(s.bare_segments, (uint32_t)s.requests, "%u bare segments in %d requests",
 		     s.bare_segments, s.requests);
+	http_server_stop(&s, &r);
+	run_fini(&r);
+}
+
+/* Sockets in TIME_WAIT in this process's network namespace. */
+static int time_wait_sockets(void)
+{
+	FILE *f = fopen("/proc/net/tcp", "r");
+	char line[256];
+	unsigned int st;
+	int n = 0;
+
+	cr_assert(f, "/proc/net/tcp: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		n += sscanf(line, " %*d: %*x:%*x %*x:%*x %x", &st) == 1 &&
+		     st == TCP_STATE_TIME_WAIT;
+	fclose(f);
+	return n;
+}
+
+Test(health_engine, http_check_ends_with_a_reset_and_no_time_wait)
+{
+	struct http_server s;
+	struct run r;
+
+	/* the server closes first, as the request asks; a FIN from the check
+	 * would leave it a TIME_WAIT for every check */
+	run_init(&r);
+	http_server_start(&s, &r);
+	add_check(&r, 0, "http interval " FAST_INTERVAL);
+	run_for(&r, HTTP_RUN_MS);
+	cr_assert_gt(s.requests, 1);
+	cr_assert_eq(r.nr_changes, 1, "%d changes", r.nr_changes);
+	cr_assert_eq(r.changes[0], XLB_HEALTH_UP);
+	cr_assert_eq(time_wait_sockets(), 0, "%d TIME_WAIT after %d requests", time_wait_sockets(),
+		     s.requests);
 	http_server_stop(&s, &r);
 	run_fini(&r);
 }
