@@ -26,8 +26,9 @@ int xlb_curl_loop__new(struct xlb_loop *loop, struct xlb_curl_loop **out);
 /* Transfers still added are abandoned (the caller cleans their handles). */
 void xlb_curl_loop__free(struct xlb_curl_loop *c);
 
-/* An easy handle with every option at its default: one put back earlier
- * (curl_easy_reset), else a new one. NULL when out of memory. */
+/* An easy handle with every option at its default but the close-socket
+ * callback, which is the loop's: one put back earlier (curl_easy_reset),
+ * else a new one. NULL when out of memory. */
 CURL *xlb_curl_loop__easy(struct xlb_curl_loop *c);
 /* Gives back an easy handle no longer added: kept for the next
  * xlb_curl_loop__easy while few are kept, else cleaned up. NULL is fine. */

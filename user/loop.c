@@ -141,6 +141,15 @@ int xlb_loop__mod(struct xlb_loop *loop, int fd, uint32_t events)
 	return 0;
 }
 
+/* Parks h until the end of the round (a later event of it may be queued). */
+static void retire(struct xlb_loop *loop, struct xlb_loop_handler *h)
+{
+	loop->by_fd[h->fd] = NULL;
+	h->fd = -1;
+	h->next = loop->retired;
+	loop->retired = h;
+}
+
 int xlb_loop__del(struct xlb_loop *loop, int fd)
 {
 	struct xlb_loop_handler *h;
@@ -154,11 +163,18 @@ int xlb_loop__del(struct xlb_loop *loop, int fd)
 		if (err != -EBADF)
 			pr_warn("epoll_ctl del fd %d: %s\n", fd, strerror(-err));
 	}
-	loop->by_fd[fd] = NULL;
-	h->fd = -1;
-	h->next = loop->retired;
-	loop->retired = h;
+	retire(loop, h);
 	return err;
+}
+
+int xlb_loop__forget(struct xlb_loop *loop, int fd)
+{
+	struct xlb_loop_handler *h = find(loop, fd);
+
+	if (!h)
+		return -ENOENT;
+	retire(loop, h);
+	return 0;
 }
 
 uint64_t xlb_now_ns(void)

@@ -62,6 +62,11 @@ int xlb_loop__mod(struct xlb_loop *loop, int fd, uint32_t events);
  * same round. The caller closes fd afterwards; an fd closed already (the
  * close took it out of the epoll set) is forgotten quietly, with -EBADF. */
 int xlb_loop__del(struct xlb_loop *loop, int fd);
+/* Unregisters fd without a system call, for a caller about to close it:
+ * the close takes fd out of the epoll set, as no other descriptor shares
+ * its open file (xlbd never forks; posix_spawn holds it until the child has
+ * closed every fd beyond stdio and exec'd). As safe as del otherwise. */
+int xlb_loop__forget(struct xlb_loop *loop, int fd);
 
 /* Registers t, disarmed; cb(loop, t, arg) runs when it is due. */
 void xlb_loop__timer_add(struct xlb_loop *loop, struct xlb_loop_timer *t, xlb_loop_timer_cb cb,

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: MIT
 /* The loop's own timers: order, re-arming, deletion from callbacks, and
- * epoll sleeping until the earliest one, with and without epoll_pwait2. */
+ * epoll sleeping until the earliest one, with and without epoll_pwait2;
+ * and fds forgotten (closed without an epoll_ctl) in the middle of a round. */
 #include <errno.h>
 #include <stddef.h>
+#include <unistd.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <criterion/criterion.h>
@@ -190,4 +194,54 @@ Test(loop_timer, without_epoll_pwait2_timers_fire_late_never_early)
 	cr_assert_geq(took, WAIT_MS * MS + ODD_NS);
 	cr_assert_lt(took, WAIT_LIMIT_MS * MS, "slept %llu ns", (unsigned long long)took);
 	teardown(&f);
+}
+
+/* Two readable eventfds in one round: whichever runs first forgets and
+ * closes the other, whose queued event must then not run. */
+struct pair {
+	int fd[2];
+	int calls[2];
+	int closed; /* the number of the one closed */
+};
+
+static void on_readable(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct pair *p = arg;
+	int me = fd == p->fd[1], other = !me;
+
+	(void)events;
+	p->calls[me]++;
+	if (p->fd[other] >= 0) {
+		cr_assert_eq(xlb_loop__forget(loop, p->fd[other]), 0);
+		cr_assert_eq(close(p->fd[other]), 0);
+		p->closed = p->fd[other];
+		p->fd[other] = -1;
+	}
+}
+
+Test(loop_fd, a_forgotten_fd_closed_in_a_round_gets_no_event_and_its_number_is_free)
+{
+	struct xlb_loop loop;
+	struct pair p = {};
+	int i, again, gone;
+
+	cr_assert_eq(xlb_loop__init(&loop), 0);
+	for (i = 0; i < 2; i++) {
+		p.fd[i] = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK); /* readable now */
+		cr_assert_geq(p.fd[i], 0);
+		cr_assert_eq(xlb_loop__add(&loop, p.fd[i], EPOLLIN, on_readable, &p), 0);
+	}
+	cr_assert_eq(xlb_loop__dispatch(&loop, 0), 2, "both events in one round");
+	cr_assert_eq(p.calls[0] + p.calls[1], 1, "%d and %d calls", p.calls[0], p.calls[1]);
+	gone = p.fd[0] < 0 ? 0 : 1;
+	/* the number comes back for the next fd, which the loop takes */
+	again = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
+	cr_assert_eq(again, p.closed);
+	cr_assert_eq(xlb_loop__add(&loop, again, EPOLLIN, on_readable, &p), 0);
+	cr_assert_eq(xlb_loop__forget(&loop, p.fd[!gone]), 0);
+	cr_assert_eq(xlb_loop__forget(&loop, p.fd[!gone]), -ENOENT);
+	cr_assert_eq(xlb_loop__del(&loop, again), 0);
+	close(again);
+	close(p.fd[!gone]);
+	xlb_loop__fini(&loop);
 }
