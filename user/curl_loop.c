@@ -128,7 +128,9 @@ static int socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *s
 
 	(void)easy;
 	if (what == CURL_POLL_REMOVE) {
-		/* libcurl says so right before it closes a socket (on_close) */
+		/* libcurl says so right before it closes a socket through
+		 * on_close, which takes it out; or right after closing one itself
+		 * (at a connect's timeout), and then del finds it gone (-EBADF) */
 		if (socketp && c->nr_unwatched < CURL_UNWATCHED_MAX)
 			c->unwatched[c->nr_unwatched++] = s;
 		else if (socketp)
@@ -139,10 +141,17 @@ static int socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *s
 		events |= EPOLLIN;
 	if (what & CURL_POLL_OUT)
 		events |= EPOLLOUT;
-	if (socketp || rewatch(c, s)) {
-		if (!socketp)
-			curl_multi_assign(c->multi, s, c);
+	if (socketp)
 		return xlb_loop__mod(c->loop, s, events) ? -1 : 0;
+	if (rewatch(c, s)) {
+		/* wanted again after CURL_POLL_REMOVE: still in epoll, unless
+		 * libcurl closed it itself (it does, at a connect's timeout)
+		 * and s is a new socket, which epoll does not know (-ENOENT) */
+		if (!xlb_loop__mod(c->loop, s, events)) {
+			curl_multi_assign(c->multi, s, c);
+			return 0;
+		}
+		(void)xlb_loop__forget(c->loop, s);
 	}
 	err = xlb_loop__add(c->loop, s, events, on_socket_event, c);
 	if (err)

@@ -135,7 +135,8 @@ int xlb_loop__mod(struct xlb_loop *loop, int fd, uint32_t events)
 	ev.data.ptr = h;
 	if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fd, &ev)) {
 		err = -errno;
-		pr_warn("epoll_ctl mod fd %d: %s\n", fd, strerror(-err));
+		if (err != -ENOENT)
+			pr_warn("epoll_ctl mod fd %d: %s\n", fd, strerror(-err));
 		return err;
 	}
 	return 0;

@@ -56,7 +56,9 @@ void xlb_loop__fini(struct xlb_loop *loop);
 
 /* Registers fd for events; cb(loop, fd, events, arg) runs when they fire. */
 int xlb_loop__add(struct xlb_loop *loop, int fd, uint32_t events, xlb_loop_cb cb, void *arg);
-/* Changes the events fd waits for (e.g. adds EPOLLOUT while output is queued). */
+/* Changes the events fd waits for (e.g. adds EPOLLOUT while output is
+ * queued). -ENOENT, quietly, when fd is not registered, or no longer the
+ * file that was (closed, and the number another file's). */
 int xlb_loop__mod(struct xlb_loop *loop, int fd, uint32_t events);
 /* Unregisters fd; safe from inside any callback, even for another fd of the
  * same round. The caller closes fd afterwards; an fd closed already (the

@@ -517,4 +517,48 @@ test_script_killed_at_timeout() {
 	done <"$groups"
 }
 
+CHURN_PORT=8095 # answered by bench/hc_httpd
+DROP_PORT=8096  # dropped by nftables in the backends' namespace
+CHURN_TARGETS=100
+CHURN_SECONDS=6
+
+# Checks timing out by the thousand beside healthy ones. At a connect's
+# timeout libcurl closes the socket itself, then says CURL_POLL_REMOVE, and
+# a socket it opens next in the same call may take the number (the engine
+# saw it a few times a second here): a healthy check must never pay for it
+# (without the fallback in curl_loop.c, libcurl took the refused socket for
+# an abort and failed every transfer after it: three runs of five).
+test_timeouts_beside_healthy_checks() {
+	local out=$E2E_TMP/churn.out args=() i ok bad dropped other
+	bg_ns "$S" "$E2E_TMP/churn-srv.log" $SERVER_SECONDS "$BUILD/bench/hc_httpd" \
+		-d $SERVER_SECONDS $S4 $CHURN_PORT
+	wait_until $WAIT_SECONDS listening $CHURN_PORT
+	in_ns "$S" nft -f - <<-EOF
+		table inet xlbt_churn {
+			chain input {
+				type filter hook input priority 0
+				tcp dport $DROP_PORT drop
+			}
+		}
+	EOF
+	for ((i = 0; i < CHURN_TARGETS; i++)); do
+		args+=(target $S4 $CHURN_PORT name ok$i check http interval 250ms timeout 250ms
+			target $S4 $DROP_PORT name drop$i check http interval 50ms timeout 20ms)
+	done
+	start_probe "$out" $CHURN_SECONDS "${args[@]}"
+	finish_probe "$out"
+	in_ns "$S" nft delete table inet xlbt_churn
+	ok=$(awk '$1 == "result" && $3 ~ /^ok/ && $4 == "ok"' "$out" | wc -l)
+	bad=$(awk '$1 == "result" && $3 ~ /^ok/ && $4 != "ok"' "$out" | wc -l)
+	dropped=$(awk '$1 == "result" && $3 ~ /^drop/ && $6 == "timeout"' "$out" | wc -l)
+	other=$(awk '$1 == "result" && $3 ~ /^drop/ && $6 != "timeout"' "$out" | wc -l)
+	assert_eq "$bad" 0 "healthy checks failed: $(awk '$1 == "result" && $3 ~ /^ok/ && $4 != "ok"' "$out" | head -3)" || return 1
+	assert_gt "$ok" $((CHURN_TARGETS * CHURN_SECONDS * 2)) "healthy results" || return 1
+	assert_gt "$dropped" $((CHURN_TARGETS * CHURN_SECONDS * 10)) "timeouts" || return 1
+	assert_eq "$other" 0 "dropped checks ending otherwise than in a timeout" || return 1
+	# nothing on stderr but the state changes
+	other=$(grep -vc ': health: .* port [0-9]* \(up\|down\): ' "$out.err" || true)
+	assert_eq "$other" 0 "lines of the engine's: $(grep -v ': health: ' "$out.err" | head -3)"
+}
+
 run_tests "$@"
