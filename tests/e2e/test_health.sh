@@ -542,8 +542,8 @@ test_timeouts_beside_healthy_checks() {
 		}
 	EOF
 	for ((i = 0; i < CHURN_TARGETS; i++)); do
-		args+=(target $S4 $CHURN_PORT name ok$i check http interval 250ms timeout 250ms
-			target $S4 $DROP_PORT name drop$i check http interval 50ms timeout 20ms)
+		args+=(target "$S4" "$CHURN_PORT" name "ok$i" check http interval 250ms timeout 250ms
+			target "$S4" "$DROP_PORT" name "drop$i" check http interval 50ms timeout 20ms)
 	done
 	start_probe "$out" $CHURN_SECONDS "${args[@]}"
 	finish_probe "$out"
