@@ -554,18 +554,25 @@ static void http_server_stop(struct http_server *s, struct run *r)
 	close(s->listen_fd);
 }
 
+/* One HTTP check against the server for HTTP_RUN_MS: more than one
+ * request, and the target up. */
+static void run_http_check(struct http_server *s, struct run *r)
+{
+	run_init(r);
+	http_server_start(s, r);
+	add_check(r, 0, "http interval " FAST_INTERVAL);
+	run_for(r, HTTP_RUN_MS);
+	cr_assert_gt(s->requests, 1);
+	cr_assert_eq(r->nr_changes, 1, "%d changes", r->nr_changes);
+	cr_assert_eq(r->changes[0], XLB_HEALTH_UP);
+}
+
 Test(health_engine, http_check_acks_the_handshake_with_its_request)
 {
 	struct http_server s;
 	struct run r;
 
-	run_init(&r);
-	http_server_start(&s, &r);
-	add_check(&r, 0, "http interval " FAST_INTERVAL);
-	run_for(&r, HTTP_RUN_MS);
-	cr_assert_gt(s.requests, 0);
-	cr_assert_eq(r.nr_changes, 1, "%d changes", r.nr_changes);
-	cr_assert_eq(r.changes[0], XLB_HEALTH_UP);
+	run_http_check(&s, &r);
 	/* the SYN alone: the handshake's last ACK came with the request (a
 	 * bare ACK first is a packet more for every check a backend answers) */
 	cr_assert_eq(s.bare_segments, (uint32_t)s.requests, "%u bare segments in %d requests",
@@ -597,13 +604,7 @@ Test(health_engine, http_check_ends_with_a_reset_and_no_time_wait)
 
 	/* the server closes first, as the request asks; a FIN from the check
 	 * would leave it a TIME_WAIT for every check */
-	run_init(&r);
-	http_server_start(&s, &r);
-	add_check(&r, 0, "http interval " FAST_INTERVAL);
-	run_for(&r, HTTP_RUN_MS);
-	cr_assert_gt(s.requests, 1);
-	cr_assert_eq(r.nr_changes, 1, "%d changes", r.nr_changes);
-	cr_assert_eq(r.changes[0], XLB_HEALTH_UP);
+	run_http_check(&s, &r);
 	cr_assert_eq(time_wait_sockets(), 0, "%d TIME_WAIT after %d requests", time_wait_sockets(),
 		     s.requests);
 	http_server_stop(&s, &r);
