@@ -143,16 +143,17 @@ static int socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *s
 		events |= EPOLLOUT;
 	if (socketp)
 		return xlb_loop__mod(c->loop, s, events) ? -1 : 0;
-	if (rewatch(c, s)) {
-		/* wanted again after CURL_POLL_REMOVE: still in epoll, unless
-		 * libcurl closed it itself (it does, at a connect's timeout)
-		 * and s is a new socket, which epoll does not know (-ENOENT) */
-		if (!xlb_loop__mod(c->loop, s, events)) {
-			curl_multi_assign(c->multi, s, c);
-			return 0;
-		}
-		(void)xlb_loop__forget(c->loop, s);
+	/* wanted again after CURL_POLL_REMOVE: still in epoll, unless libcurl
+	 * closed it itself (it does, at a connect's timeout) and s is a new
+	 * socket, which epoll does not know (-ENOENT) */
+	if (rewatch(c, s) && !xlb_loop__mod(c->loop, s, events)) {
+		curl_multi_assign(c->multi, s, c);
+		return 0;
 	}
+	/* s is a new socket: a number the loop still holds was closed, which
+	 * took it out of epoll. (A -1 here makes libcurl 7.88 fail every
+	 * transfer of the multi handle from then on.) */
+	(void)xlb_loop__forget(c->loop, s);
 	err = xlb_loop__add(c->loop, s, events, on_socket_event, c);
 	if (err)
 		return -1;
