@@ -141,8 +141,18 @@ static int socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *s
 		events |= EPOLLIN;
 	if (what & CURL_POLL_OUT)
 		events |= EPOLLOUT;
-	if (socketp)
-		return xlb_loop__mod(c->loop, s, events) ? -1 : 0;
+	/* Never -1 back: libcurl 7.88 then fails every transfer of the multi
+	 * handle from that call on. A socket left unwatched times its own
+	 * transfer out, one check failed and retried, instead. */
+	if (socketp) {
+		err = xlb_loop__mod(c->loop, s, events);
+		if (err) {
+			/* not left waiting for what libcurl no longer wants */
+			xlb_loop__del(c->loop, s);
+			pr_warn("curl: socket %d left unwatched: %s\n", s, strerror(-err));
+		}
+		return 0;
+	}
 	/* wanted again after CURL_POLL_REMOVE: still in epoll, unless libcurl
 	 * closed it itself (it does, at a connect's timeout) and s is a new
 	 * socket, which epoll does not know (-ENOENT) */
@@ -151,12 +161,13 @@ static int socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *s
 		return 0;
 	}
 	/* s is a new socket: a number the loop still holds was closed, which
-	 * took it out of epoll. (A -1 here makes libcurl 7.88 fail every
-	 * transfer of the multi handle from then on.) */
+	 * took it out of epoll */
 	(void)xlb_loop__forget(c->loop, s);
 	err = xlb_loop__add(c->loop, s, events, on_socket_event, c);
-	if (err)
-		return -1;
+	if (err) {
+		pr_warn("curl: socket %d left unwatched: %s\n", s, strerror(-err));
+		return 0;
+	}
 	curl_multi_assign(c->multi, s, c);
 	return 0;
 }

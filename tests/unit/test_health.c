@@ -24,6 +24,7 @@
 #include "health.h"
 #include "health_int.h"
 #include "log.h"
+#include "refuse_syscall.h"
 
 #define MS		    XLB_NSEC_PER_MSEC
 #define RUN_LIMIT_MS	    5000    /* every loop run stops by then */
@@ -123,6 +124,7 @@ struct run {
 	enum xlb_health changes[MAX_CHANGES];
 	uint64_t decided[MAX_CHANGES];
 	int nr_results;
+	int nr_timeouts;
 	uint64_t first_result_ns[JITTER_TARGETS];
 	size_t max_running; /* checks in flight, the finishing one included */
 	uint64_t max_late_ns;
@@ -155,6 +157,7 @@ static void on_result(struct xlb_health_target *t, const struct xlb_check_result
 	if (i >= 0 && i < JITTER_TARGETS && !r->first_result_ns[i])
 		r->first_result_ns[i] = res->at_ns;
 	r->nr_results++;
+	r->nr_timeouts += res->reason == XLB_CR_TIMEOUT;
 	if (r->h->nr_running + 1 > r->max_running)
 		r->max_running = r->h->nr_running + 1;
 	if (res->late_ns > r->max_late_ns)
@@ -607,6 +610,31 @@ Test(health_engine, http_check_ends_with_a_reset_and_no_time_wait)
 	run_http_check(&s, &r);
 	cr_assert_eq(time_wait_sockets(), 0, "%d TIME_WAIT after %d requests", time_wait_sockets(),
 		     s.requests);
+	http_server_stop(&s, &r);
+	run_fini(&r);
+}
+
+Test(health_engine, a_socket_the_loop_cannot_watch_fails_its_own_check_alone)
+{
+	struct http_server s;
+	struct run r;
+
+	/* every EPOLL_CTL_MOD refused, as a kernel short of memory would: the
+	 * check's socket, added for its connect, cannot wait for the answer.
+	 * A -1 from the socket callback made libcurl 7.88 fail every later
+	 * transfer ("aborted by an application callback"); each check must
+	 * instead time out on its own, and the next one try afresh */
+	run_init(&r);
+	http_server_start(&s, &r);
+	refuse_syscall(__NR_epoll_ctl, EPOLL_CTL_MOD, ENOMEM);
+	add_check(&r, 0, "http interval " FAST_INTERVAL);
+	run_for(&r, HTTP_RUN_MS);
+	cr_assert_gt(r.nr_results, 2, "%d results", r.nr_results);
+	cr_assert_eq(r.nr_timeouts, r.nr_results, "%d timeouts of %d results", r.nr_timeouts,
+		     r.nr_results);
+	/* every check but perhaps the last connected and sent its request */
+	cr_assert_geq(s.requests, r.nr_results, "%d requests in %d checks", s.requests,
+		      r.nr_results);
 	http_server_stop(&s, &r);
 	run_fini(&r);
 }
