@@ -604,12 +604,13 @@ Test(health_engine, http_check_ends_with_a_reset_and_no_time_wait)
 {
 	struct http_server s;
 	struct run r;
+	int time_wait;
 
 	/* the server closes first, as the request asks; a FIN from the check
 	 * would leave it a TIME_WAIT for every check */
 	run_http_check(&s, &r);
-	cr_assert_eq(time_wait_sockets(), 0, "%d TIME_WAIT after %d requests", time_wait_sockets(),
-		     s.requests);
+	time_wait = time_wait_sockets();
+	cr_assert_eq(time_wait, 0, "%d TIME_WAIT after %d requests", time_wait, s.requests);
 	http_server_stop(&s, &r);
 	run_fini(&r);
 }
