@@ -124,7 +124,7 @@ static int socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *s
 {
 	struct xlb_curl_loop *c = userp;
 	uint32_t events = 0;
-	int err;
+	int err = 0;
 
 	(void)easy;
 	if (what == CURL_POLL_REMOVE) {
@@ -146,29 +146,23 @@ static int socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *s
 	 * transfer out, one check failed and retried, instead. */
 	if (socketp) {
 		err = xlb_loop__mod(c->loop, s, events);
-		if (err) {
-			/* not left waiting for what libcurl no longer wants */
+		if (err) /* not left waiting for what libcurl no longer wants */
 			xlb_loop__del(c->loop, s);
-			pr_warn("curl: socket %d left unwatched: %s\n", s, strerror(-err));
+	} else {
+		/* wanted again after CURL_POLL_REMOVE: still in epoll, unless
+		 * libcurl closed it itself (it does, at a connect's timeout)
+		 * and s is a new socket, which epoll does not know (-ENOENT).
+		 * A new socket's number the loop still holds was closed, which
+		 * took it out of epoll. */
+		if (!rewatch(c, s) || xlb_loop__mod(c->loop, s, events)) {
+			(void)xlb_loop__forget(c->loop, s);
+			err = xlb_loop__add(c->loop, s, events, on_socket_event, c);
 		}
-		return 0;
+		if (!err)
+			curl_multi_assign(c->multi, s, c);
 	}
-	/* wanted again after CURL_POLL_REMOVE: still in epoll, unless libcurl
-	 * closed it itself (it does, at a connect's timeout) and s is a new
-	 * socket, which epoll does not know (-ENOENT) */
-	if (rewatch(c, s) && !xlb_loop__mod(c->loop, s, events)) {
-		curl_multi_assign(c->multi, s, c);
-		return 0;
-	}
-	/* s is a new socket: a number the loop still holds was closed, which
-	 * took it out of epoll */
-	(void)xlb_loop__forget(c->loop, s);
-	err = xlb_loop__add(c->loop, s, events, on_socket_event, c);
-	if (err) {
+	if (err)
 		pr_warn("curl: socket %d left unwatched: %s\n", s, strerror(-err));
-		return 0;
-	}
-	curl_multi_assign(c->multi, s, c);
 	return 0;
 }
 
