@@ -170,9 +170,13 @@ int ctl_reply__put(struct ctl_reply *r, struct xlb_ctl_msg *m)
 static void client_update_events(struct ctl_client *c)
 {
 	uint32_t ev = c->head ? EPOLLOUT : EPOLLIN;
+	int err = xlb_loop__mod(c->srv->loop, c->fd, ev);
 
-	if (xlb_loop__mod(c->srv->loop, c->fd, ev))
+	/* the loop says nothing of -ENOENT, which here would be a bug */
+	if (err) {
+		pr_warn("control: client fd %d: epoll: %s\n", c->fd, strerror(-err));
 		c->dead = true;
+	}
 }
 
 /* Sends queued records until the socket is full. */

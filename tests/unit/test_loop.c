@@ -11,13 +11,13 @@
 
 #include "loop.h"
 #include "refuse_syscall.h"
+#include "timeunit.h"
 
-#define MS	      1000000ULL
 #define NR_TIMERS     3
 #define WAIT_MS	      30
 #define WAIT_LIMIT_MS 2000 /* a busy host may wake late, never this late */
 #define ROUNDS	      5
-#define ODD_NS	      (MS / 2) /* a deadline between two milliseconds */
+#define ODD_NS	      (XLB_NSEC_PER_MSEC / 2) /* a deadline between two milliseconds */
 
 struct fired {
 	struct xlb_loop loop;
@@ -69,7 +69,7 @@ Test(loop_timer, due_timers_fire_once_each_and_disarmed_ones_never)
 
 	setup(&f);
 	xlb_loop_timer__arm(&f.t[0], now);
-	xlb_loop_timer__arm(&f.t[2], now - MS);
+	xlb_loop_timer__arm(&f.t[2], now - XLB_NSEC_PER_MSEC);
 	/* armed, then disarmed: never fires */
 	xlb_loop_timer__arm(&f.t[1], now);
 	xlb_loop_timer__disarm(&f.t[1]);
@@ -86,14 +86,16 @@ Test(loop_timer, epoll_sleeps_until_the_earliest_timer)
 	struct fired f;
 
 	setup(&f);
-	xlb_loop_timer__arm(&f.t[1], start + 10 * WAIT_MS * MS);
-	xlb_loop_timer__arm(&f.t[0], start + WAIT_MS * MS);
+	xlb_loop_timer__arm(&f.t[1], start + 10 * WAIT_MS * XLB_NSEC_PER_MSEC);
+	xlb_loop_timer__arm(&f.t[0], start + WAIT_MS * XLB_NSEC_PER_MSEC);
 	while (!f.nr)
 		cr_assert_geq(xlb_loop__dispatch(&f.loop, -1), 0);
 	took = xlb_now_ns() - start;
 	cr_assert_eq(f.order[0], 0, "the later timer fired first");
-	cr_assert_geq(took, WAIT_MS * MS, "woke %llu ns early", WAIT_MS * MS - took);
-	cr_assert_lt(took, WAIT_LIMIT_MS * MS, "slept %llu ns", (unsigned long long)took);
+	cr_assert_geq(took, WAIT_MS * XLB_NSEC_PER_MSEC, "woke %llu ns early",
+		      WAIT_MS * XLB_NSEC_PER_MSEC - took);
+	cr_assert_lt(took, WAIT_LIMIT_MS * XLB_NSEC_PER_MSEC, "slept %llu ns",
+		     (unsigned long long)took);
 	cr_assert_eq(f.nr, 1, "the later timer fired with the earlier one");
 	teardown(&f);
 }
@@ -105,7 +107,7 @@ Test(loop_timer, moving_a_deadline_later_delays_it)
 
 	setup(&f);
 	xlb_loop_timer__arm(&f.t[0], start);
-	xlb_loop_timer__arm(&f.t[0], start + 10 * WAIT_LIMIT_MS * MS);
+	xlb_loop_timer__arm(&f.t[0], start + 10 * WAIT_LIMIT_MS * XLB_NSEC_PER_MSEC);
 	cr_assert_eq(xlb_loop__dispatch(&f.loop, WAIT_MS), 0);
 	cr_assert_eq(f.nr, 0, "the first deadline still fired");
 	teardown(&f);
@@ -164,13 +166,14 @@ Test(loop_timer, without_epoll_pwait2_timers_fire_late_never_early)
 	start = xlb_now_ns();
 	/* epoll_wait sleeps whole milliseconds: rounded down, it would wake
 	 * half a millisecond early and spin a round for nothing */
-	xlb_loop_timer__arm(&f.t[0], start + WAIT_MS * MS + ODD_NS);
+	xlb_loop_timer__arm(&f.t[0], start + WAIT_MS * XLB_NSEC_PER_MSEC + ODD_NS);
 	cr_assert_eq(xlb_loop__dispatch(&f.loop, -1), 0);
 	took = xlb_now_ns() - start;
 	cr_assert(f.loop.no_pwait2, "epoll_pwait2 was not refused");
 	cr_assert_eq(f.nr, 1, "the first wake-up came before the deadline");
-	cr_assert_geq(took, WAIT_MS * MS + ODD_NS);
-	cr_assert_lt(took, WAIT_LIMIT_MS * MS, "slept %llu ns", (unsigned long long)took);
+	cr_assert_geq(took, WAIT_MS * XLB_NSEC_PER_MSEC + ODD_NS);
+	cr_assert_lt(took, WAIT_LIMIT_MS * XLB_NSEC_PER_MSEC, "slept %llu ns",
+		     (unsigned long long)took);
 	teardown(&f);
 }
 
