@@ -31,6 +31,7 @@ TIMING="interval $INTERVAL timeout 200ms rise $RISE fall $FALL"
 # where only the reason matters: room for slow TLS handshakes on a busy host
 REASON_TIMING="interval 1s timeout 900ms rise 2 fall 2"
 REASON_SECONDS=4
+NO_PROXY_PORT=8097 # where the proxy variables point; nothing listens
 # servers and checker ahead of whatever else keeps the host busy, so a
 # late answer is the engine's fault, not the neighbours'
 NICE="nice -n -5"
@@ -312,7 +313,9 @@ test_http_options() {
 		"/hosted": {"status": 200, "host": "example.test"}}}'
 	HTTP_PID=$(start_server 8092 http $S4 8092 "$st")
 	pid6=$(start_server 8094 http $S6 8094 "$st")
-	start_probe "$out" $REASON_SECONDS \
+	# proxies in xlbd's environment are not used: nothing listens there
+	http_proxy=http://$S4:$NO_PROXY_PORT HTTPS_PROXY=http://$S4:$NO_PROXY_PORT \
+		ALL_PROXY=http://$S4:$NO_PROXY_PORT start_probe "$out" $REASON_SECONDS \
 		target $S6 8094 name v6 check http $REASON_TIMING \
 		target $S4 8092 name moved check http path /moved expect 200-299,301 $REASON_TIMING \
 		target $S4 8092 name found check http path /found expect 200-299,301 $REASON_TIMING \
