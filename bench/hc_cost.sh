@@ -16,8 +16,12 @@
 # minutes of the run: lateness should be the engine's, not the neighbours'.
 # (With autogroups, Debian's default, nice alone only orders the processes
 # of one session: a probe at nice -20 got a third of a CPU beside other
-# sessions' load, fell behind, and collapsed into timeouts.) Checks use
-# xlbd's defaults but the interval: timeout 1s, rise 2, fall 3.
+# sessions' load, fell behind, and collapsed into timeouts.) On a machine of
+# two CPUs or more the probe runs on CPU 0 and the server on CPU 1, as
+# bench/hc_xlbd.sh pins xlbd and the server: left to the scheduler, the two
+# shared a CPU in some runs and not others, and the probe's CPU time moved
+# by a quarter with it. Checks use xlbd's defaults but the interval:
+# timeout 1s, rise 2, fall 3.
 #
 #   BUILD=build bench/hc_cost.sh [CASE ...]
 #
@@ -54,6 +58,12 @@ for tool in "$PROBE" "$SERVER"; do
 		exit 1
 	}
 done
+
+# taskset CPU: runs the rest on CPU, when the machine has a second one
+pin=()
+pin_to() {
+	if [ "$(nproc)" -ge 2 ]; then pin=(taskset -c "$1"); else pin=(); fi
+}
 
 tmp=$(mktemp -d /tmp/xlb-hc.XXXXXX)
 srv_pid=
@@ -106,7 +116,8 @@ run_case() {
 			check "$type" interval "${interval}s")
 	done
 	: >"$tmp/srv.out"
-	setsid bash -c "$AHEAD" "$NICE" nsenter --net="/run/netns/$NS" "$SERVER" \
+	pin_to 1
+	setsid bash -c "$AHEAD" "$NICE" "${pin[@]}" nsenter --net="/run/netns/$NS" "$SERVER" \
 		-d $((total + SLACK)) 0.0.0.0 $PORT >"$tmp/srv.out" 2>&1 &
 	srv_pid=$!
 	for ((i = 0; i < WAIT_TRIES; i++)); do
@@ -119,7 +130,8 @@ run_case() {
 		return
 	}
 	: >"$tmp/probe.out"
-	setsid bash -c "$AHEAD" "$NICE" nsenter --net="/run/netns/$NS" "$PROBE" -d "${total}s" "${args[@]}" \
+	pin_to 0
+	setsid bash -c "$AHEAD" "$NICE" "${pin[@]}" nsenter --net="/run/netns/$NS" "$PROBE" -d "${total}s" "${args[@]}" \
 		>"$tmp/probe.out" 2>"$tmp/probe.err" &
 	probe_pid=$!
 	for ((i = 0; i < WAIT_TRIES; i++)); do
