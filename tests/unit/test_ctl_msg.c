@@ -668,13 +668,14 @@ Test(validate, nested_counters_and_check)
 
 static void spec_of(const char *line, struct xlb_check_spec *spec)
 {
-	char copy[1024], *argv[64], *p;
+	/* outlives the loop: a compound literal in it would not */
+	char copy[1024], two_words[] = "two words", *argv[64], *p;
 	struct xlb_errmsg em = {};
 	int argc = 0;
 
 	snprintf(copy, sizeof(copy), "%s", line);
 	for (p = strtok(copy, " "); p; p = strtok(NULL, " "))
-		argv[argc++] = strcmp(p, "<sp>") ? p : (char[]){"two words"};
+		argv[argc++] = strcmp(p, "<sp>") ? p : two_words;
 	cr_assert_eq(xlb_check_spec__parse(spec, argc, argv, NULL, &em), 0, "%s: %s", line,
 		     em.text);
 }
