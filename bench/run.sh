@@ -100,7 +100,8 @@ start=$(date +%s)
 	echo "### Health checking"
 	echo
 	echo "bench/hc_cost.sh: xlb-hc-probe (xlbd's engine) checks N targets, each on an" \
-		"address of its own, answered by bench/hc_httpd (one epoll loop, same namespace);" \
+		"address of its own, answered by bench/hc_httpd (one epoll loop, same namespace;" \
+		"the probe on CPU 0, the server on CPU 1);" \
 		"over 10 s after a warm-up of one interval + 1 s: checks/s done (of N / interval)," \
 		"ok results, checks started > 100 ms after due (worst), CPU = utime + stime."
 	echo
