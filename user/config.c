@@ -9,8 +9,7 @@
 #include "log.h"
 #include "request.h"
 
-/* Parses and applies one line; a blank or comment line is fine. */
-static int config_line(struct xlb_state *s, char *line, struct xlb_ctl_err *e)
+int config__line(struct xlb_state *s, char *line, struct xlb_ctl_err *e)
 {
 	char *argv[XLB_CLI_MAX_WORDS];
 	struct xlb_cli_cmd cmd;
@@ -60,7 +59,7 @@ int config__load(const char *path, struct xlb_state *s, unsigned int *bad)
 				;
 			continue;
 		}
-		if (config_line(s, line, &e)) {
+		if (config__line(s, line, &e)) {
 			pr_warn("%s:%u: %s\n", path, lineno, e.msg);
 			(*bad)++;
 		}

@@ -7,7 +7,13 @@
 #ifndef XLB_CONFIG_H
 #define XLB_CONFIG_H
 
+#include "ctl_msg.h"
 #include "state.h"
+
+/* Parses one line (split in place) and applies it to s; a blank or comment
+ * line is fine. Returns 0 or -errno with e->msg one line. Public for the
+ * fuzz target, which runs the loader's own per-line code. */
+int config__line(struct xlb_state *s, char *line, struct xlb_ctl_err *e);
 
 /* Applies every line of path to s. Each bad line (syntax, or a change the
  * model refuses) is reported as "PATH:LINE: why" and skipped; *bad is their
