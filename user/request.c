@@ -25,24 +25,23 @@ static int backend_add(struct xlb_state *s, const struct xlb_vip_key *key,
 		.weight = XLB_WEIGHT_DEFAULT,
 	};
 
-	int err;
-
 	if (xlb_ctl_msg__has(m, XLB_A_WEIGHT))
 		spec.weight = m->be.weight;
 	if (xlb_ctl_msg__has(m, XLB_A_FLAGS))
 		spec.flags = m->be.flags;
-	err = state__backend_add(s, key, &spec, em);
-	if (!err && xlb_ctl_msg__has(m, XLB_A_CHECK))
-		err = state__backend_set_check(s, key, key->family, &m->be.addr, spec.port,
-					       &m->check, em);
-	return err;
+	/* With the add, not after it: a refused check must not leave the backend. */
+	if (xlb_ctl_msg__has(m, XLB_A_CHECK))
+		spec.check = &m->check;
+	return state__backend_add(s, key, &spec, em);
 }
 
 static int backend_set(struct xlb_state *s, const struct xlb_vip_key *key,
 		       const struct xlb_ctl_msg *m, struct xlb_errmsg *em)
 {
 	struct state_backend_change chg = {};
+	struct state_backend *b = NULL, was = {};
 	__u32 mask = XLB_BE_F_ALL;
+	struct state_vip *v;
 	int err;
 
 	if (xlb_ctl_msg__has(m, XLB_A_WEIGHT)) {
@@ -55,19 +54,35 @@ static int backend_set(struct xlb_state *s, const struct xlb_vip_key *key,
 		chg.flags_set = m->be.flags & mask;
 		chg.flags_clear = ~m->be.flags & mask;
 	}
+	v = state__vip_find(s, key);
+	if (v)
+		b = state__backend_find(v, key->family, &m->be.addr, htons(m->be.port));
+	if (b)
+		was = *b;
 	err = state__backend_set(s, key, key->family, &m->be.addr, htons(m->be.port), &chg, em);
-	if (!err && xlb_ctl_msg__has(m, XLB_A_CHECK))
-		err = state__backend_set_check(s, key, key->family, &m->be.addr, htons(m->be.port),
-					       &m->check, em);
+	if (err || !xlb_ctl_msg__has(m, XLB_A_CHECK))
+		return err;
+	err = state__backend_set_check(s, key, key->family, &m->be.addr, htons(m->be.port),
+				       &m->check, em);
+	/* A refused check is refused before it changes anything: the weight and
+	 * flags just set go back, and the request changes nothing. */
+	if (err)
+		*b = was;
 	return err;
 }
 
-/* VIP_ADD and VIP_SET: the options given. */
+/* VIP_ADD and VIP_SET: the options given. Only the check can be refused once
+ * the VIP is found, before it changes anything: then the mode and flags set
+ * before it go back, and a VIP_SET changes nothing. */
 static int vip_opts(struct xlb_state *s, const struct xlb_vip_key *key, const struct xlb_ctl_msg *m,
 		    struct xlb_errmsg *em)
 {
+	struct state_vip *v = state__vip_find(s, key);
+	struct state_vip was = {};
 	int err = 0;
 
+	if (v)
+		was = *v;
 	if (m->cmd == XLB_CMD_VIP_SET && xlb_ctl_msg__has(m, XLB_A_MODE))
 		err = state__vip_set_mode(s, key, m->vip.mode, em);
 	if (!err && xlb_ctl_msg__has(m, XLB_A_FAIL_OPEN))
@@ -76,11 +91,18 @@ static int vip_opts(struct xlb_state *s, const struct xlb_vip_key *key, const st
 		err = state__vip_set_check(s, key, &m->check, em);
 	if (!err && xlb_ctl_msg__has(m, XLB_A_ANNOUNCE))
 		err = state__vip_set_announce(s, key, m->vip.announce, em);
+	if (err && v) {
+		v->mode = was.mode;
+		v->fail_open = was.fail_open;
+		v->announce_off = was.announce_off;
+	}
 	return err;
 }
 
+/* The settings given; one refused puts back those set before it. */
 static int config_set(struct xlb_state *s, const struct xlb_ctl_msg *m, struct xlb_errmsg *em)
 {
+	const struct xlb_state was = *s;
 	int err = 0;
 
 	if (xlb_ctl_msg__has(m, XLB_A_MTU))
@@ -93,6 +115,13 @@ static int config_set(struct xlb_state *s, const struct xlb_ctl_msg *m, struct x
 		err = state__set_flow_budget(s, m->cfg.flow_budget, em);
 	if (!err && xlb_ctl_msg__has(m, XLB_A_SAMPLE_EVERY))
 		err = state__set_sample(s, m->cfg.sample_every, em);
+	if (err) {
+		s->mtu = was.mtu;
+		s->src4 = was.src4;
+		s->src6 = was.src6;
+		s->flow_budget = was.flow_budget;
+		s->sample_every = was.sample_every;
+	}
 	return err;
 }
 

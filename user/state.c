@@ -361,6 +361,32 @@ static bool check_has_port(const struct xlb_check_spec *spec)
 	return spec->port || spec->type == XLB_CHECK_SCRIPT || spec->type == XLB_CHECK_NONE;
 }
 
+/* A new shared spec, or NULL for none. */
+static int check_new(const struct xlb_check_spec *spec, struct state_check **out,
+		     struct xlb_errmsg *e)
+{
+	*out = NULL;
+	if (!spec || spec->type == XLB_CHECK_NONE)
+		return 0;
+	if (spec->type < XLB_CHECK_NONE || spec->type >= XLB_CHECK__MAX)
+		return xlb_errmsg__set(e, -EINVAL, "check type %d unknown", spec->type);
+	*out = calloc(1, sizeof(**out));
+	if (!*out)
+		return xlb_errmsg__set(e, -ENOMEM, "out of memory");
+	(*out)->refs = 1;
+	(*out)->spec = *spec;
+	return 0;
+}
+
+/* The refusal of a check that would run on port 0: without a port of its
+ * own, it takes the backend's, else the VIP's. */
+static int check_port_missing(const struct xlb_check_spec *spec, const char *who,
+			      struct xlb_errmsg *e)
+{
+	return xlb_errmsg__set(e, -EINVAL, "a %s check needs 'port': the VIP and %s have port 0",
+			       xlb_check_type__name(spec->type), who);
+}
+
 /* ---- growth ---- */
 
 static struct state_vip *vip_slot(struct xlb_state *s)
@@ -491,6 +517,7 @@ int state__backend_add(struct xlb_state *s, const struct xlb_vip_key *key,
 		       const struct state_backend_spec *spec, struct xlb_errmsg *e)
 {
 	char name[XLB_ADDRSTRLEN];
+	struct state_check *c = NULL;
 	struct state_backend *b;
 	struct state_vip *v;
 	__u32 id;
@@ -519,12 +546,21 @@ int state__backend_add(struct xlb_state *s, const struct xlb_vip_key *key,
 				       "the VIP's %s check needs 'port' for a port-0 backend of a "
 				       "port-0 VIP",
 				       xlb_check_type__name(v->check->spec.type));
+	if (spec->check && !spec->port && !v->key.port && !check_has_port(spec->check))
+		return check_port_missing(spec->check, "the backend", e);
+	err = check_new(spec->check, &c, e);
+	if (err)
+		return err;
 	b = backend_slot(v);
-	if (!b)
-		return xlb_errmsg__set(e, -ENOMEM, "out of memory");
-	if (ids__alloc(&s->be_ids, &id))
-		return xlb_errmsg__set(e, -ENOSPC, "no free backend id (at most %u backends)",
-				       XLB_MAX_BACKENDS - 1);
+	if (!b) {
+		err = xlb_errmsg__set(e, -ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	if (ids__alloc(&s->be_ids, &id)) {
+		err = xlb_errmsg__set(e, -ENOSPC, "no free backend id (at most %u backends)",
+				      XLB_MAX_BACKENDS - 1);
+		goto cleanup;
+	}
 	v->nr_be++;
 	memset(b, 0, sizeof(*b));
 	b->id = id;
@@ -535,7 +571,11 @@ int state__backend_add(struct xlb_state *s, const struct xlb_vip_key *key,
 	b->weight = spec->weight;
 	b->flags = spec->flags;
 	b->health = XLB_HEALTH_UNKNOWN;
+	b->check = c;
 	return 0;
+cleanup:
+	state__check_put(c);
+	return err;
 }
 
 static struct state_backend *backend_get(const struct xlb_state *s, const struct xlb_vip_key *key,
@@ -614,23 +654,6 @@ struct state_check *state__backend_check(const struct state_vip *v, const struct
 	return b->check ? b->check : v->check;
 }
 
-/* A new shared spec, or NULL for none. */
-static int check_new(const struct xlb_check_spec *spec, struct state_check **out,
-		     struct xlb_errmsg *e)
-{
-	*out = NULL;
-	if (!spec || spec->type == XLB_CHECK_NONE)
-		return 0;
-	if (spec->type < XLB_CHECK_NONE || spec->type >= XLB_CHECK__MAX)
-		return xlb_errmsg__set(e, -EINVAL, "check type %d unknown", spec->type);
-	*out = calloc(1, sizeof(**out));
-	if (!*out)
-		return xlb_errmsg__set(e, -ENOMEM, "out of memory");
-	(*out)->refs = 1;
-	(*out)->spec = *spec;
-	return 0;
-}
-
 static bool check_same(const struct state_check *c, const struct xlb_check_spec *spec)
 {
 	bool none = !spec || spec->type == XLB_CHECK_NONE;
@@ -664,10 +687,7 @@ static int check_port_known(const struct state_vip *v, const struct state_backen
 		const struct state_backend *x = &v->be[i];
 
 		if ((b ? x == b : !x->check) && !state__backend_check_port(v, x))
-			return xlb_errmsg__set(
-				e, -EINVAL, "a %s check needs 'port': the VIP and %s have port 0",
-				xlb_check_type__name(spec->type),
-				b ? "the backend" : "its backends");
+			return check_port_missing(spec, b ? "the backend" : "its backends", e);
 	}
 	return 0;
 }

@@ -121,6 +121,7 @@ struct state_backend_spec {
 	__u8 family;
 	__u32 weight;
 	__u32 flags;
+	const struct xlb_check_spec *check; /* its own check; NULL: its VIP's */
 };
 
 /* A change to a backend: only the parts marked are applied. */
@@ -157,6 +158,8 @@ int state__vip_set_announce(struct xlb_state *s, const struct xlb_vip_key *key, 
 /* Whether v wants its address announced: announce on, and a backend in its
  * ring (a VIP that cannot take a new flow is not worth a route). */
 bool state__vip_ready(const struct state_vip *v);
+/* Adds a backend with its own check, if spec has one, in one step: a check
+ * refused leaves no backend behind. */
 int state__backend_add(struct xlb_state *s, const struct xlb_vip_key *key,
 		       const struct state_backend_spec *spec, struct xlb_errmsg *e);
 int state__backend_del(struct xlb_state *s, const struct xlb_vip_key *key, int family,
