@@ -18,7 +18,7 @@ OBJ=$OUT/obj
 CFLAGS=(-g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -isystem "$BUILD"
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
 
-TARGETS=(ctl config state_file)
+TARGETS=(ctl config state_file grpc)
 # The user/*.c files each target links: its parser and what that calls.
 declare -A SRCS=(
 	[ctl]="ctl_msg check_spec errmsg prefix"
@@ -26,10 +26,11 @@ declare -A SRCS=(
 		ctl_msg errmsg prefix addr netaddr ratelimit maps"
 	[state_file]="state_file state state_guard check_spec cli_parse cli_grammar cli_guard
 		ctl_msg errmsg prefix addr netaddr ratelimit maps"
+	[grpc]="grpc_codec"
 )
-declare -A LIBS=([ctl]="-lmnl" [config]="-lmnl -lbpf" [state_file]="-lmnl -lbpf")
+declare -A LIBS=([ctl]="-lmnl" [config]="-lmnl -lbpf" [state_file]="-lmnl -lbpf" [grpc]="")
 # fuzz_config's `help` lines print the grammar to stdout: closed.
-declare -A FLAGS=([ctl]="" [config]="-close_fd_mask=1" [state_file]="")
+declare -A FLAGS=([ctl]="" [config]="-close_fd_mask=1" [state_file]="" [grpc]="")
 
 # Corpora and the state files fuzz_state_file writes, in memory if possible.
 work=$(mktemp -d -p /dev/shm xlb-fuzz.XXXXXX 2>/dev/null || mktemp -d)
