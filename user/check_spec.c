@@ -566,11 +566,12 @@ int xlb_check_spec__argv(struct xlb_check_spec *spec, char **argv)
 	return n;
 }
 
-/* Appends " word", quoted when it holds a blank, a quote or a backslash or is
- * empty, so the batch reader splits it back into one word. */
+/* Appends " word", quoted when it holds a blank, a quote or a backslash, is
+ * empty, or starts with '#' (a comment, unquoted), so the batch reader and
+ * the state file split it back into one word. */
 static int put_word(char *buf, size_t len, size_t *used, const char *prefix, const char *word)
 {
-	bool quote = !*word || strpbrk(word, " \t\"\\'");
+	bool quote = !*word || *word == '#' || strpbrk(word, " \t\"\\'");
 	size_t n = *used;
 
 	n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? " " : "", prefix);

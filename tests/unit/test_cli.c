@@ -645,6 +645,34 @@ Test(save, checks_parse_back_the_same)
 	xlb_msg_vec__free(&bes);
 }
 
+/* A word starting with '#' would start a comment where save's words are
+ * read back (a batch or config line, the state file): it is quoted. */
+Test(save, a_word_starting_with_a_hash_is_quoted)
+{
+	static const char *const words[][SPLIT_MAX] = {
+		{"http", "body", "#ok"},
+		{"script", "/bin/check", "arg", "#1"},
+	};
+	struct xlb_check_spec want, got;
+	char line[XLB_CLI_LINE_MAX], *argv[SPLIT_MAX];
+	unsigned int i;
+	int argc, n;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		n = 0;
+		while (words[i][n])
+			n++;
+		cr_assert_eq(
+			xlb_check_spec__parse(&want, n, (char **)(uintptr_t)words[i], NULL, NULL),
+			0);
+		cr_assert_eq(xlb_check_spec__format(&want, line, sizeof(line)), 0);
+		argc = xlb_cli__split(line, argv, SPLIT_MAX);
+		cr_assert_eq(argc, n, "\"%s\" split into %d words", line, argc);
+		cr_assert_eq(xlb_check_spec__parse(&got, argc, argv, NULL, NULL), 0, "%s", line);
+		cr_assert_eq(memcmp(&want, &got, sizeof(want)), 0, "%s", line);
+	}
+}
+
 Test(show, check_state_reason_time_and_latency)
 {
 	static const char *const facts[] = {"http 503", "maintenance", "3m25s", "4.3ms", "unknown"};
