@@ -375,6 +375,11 @@ static int add_arg(struct xlb_check_spec *spec, const char *v, struct xlb_errmsg
 	size_t used = 0, len = strlen(v);
 	uint8_t i;
 
+	/* A newline would end the state file's record early, and save would
+	 * print a line the batch reader splits elsewhere. */
+	if (!chars_in(v, ASCII_SPACE, ASCII_DEL - 1))
+		return xlb_errmsg__set(e, -EINVAL, "check: script arg %u holds a control character",
+				       (unsigned int)spec->nr_args + 1);
 	for (i = 0; i < spec->nr_args; i++)
 		used += strlen(spec->args + used) + 1;
 	if (spec->nr_args == XLB_CHECK_MAX_ARGS || used + len + 1 > sizeof(spec->args))

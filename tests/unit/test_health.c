@@ -946,6 +946,9 @@ Test(check_spec, every_bad_input_names_the_bad_word)
 		{2,
 		 {"script", "probe.sh"},
 		 "check: script program 'probe.sh' is not an absolute path"},
+		{6,
+		 {"script", "/bin/probe", "arg", "a", "arg", "b\nc"},
+		 "check: script arg 2 holds a control character"},
 	};
 	struct xlb_check_spec s;
 	struct xlb_errmsg e;
