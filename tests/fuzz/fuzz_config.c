@@ -22,7 +22,7 @@ static bool ids_equal(const struct state_ids *a, const struct state_ids *b)
 	       !memcmp(a->fifo, b->fifo, a->max * sizeof(*a->fifo));
 }
 
-/* The same check: the same shared spec (a clone takes references), or an
+/* The same check: the same shared spec (the snapshot takes references), or an
  * equal one. */
 static bool check_equal(const struct state_check *a, const struct state_check *b)
 {
