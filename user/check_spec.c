@@ -375,10 +375,10 @@ static int add_arg(struct xlb_check_spec *spec, const char *v, struct xlb_errmsg
 	size_t used = 0, len = strlen(v);
 	uint8_t i;
 
-	/* A newline would end the state file's record early, and save would
-	 * print a line the batch reader splits elsewhere. */
+	/* Printable ASCII, as the program: a newline would end the state
+	 * file's record early, and save would print a line split elsewhere. */
 	if (!chars_in(v, ASCII_SPACE, ASCII_DEL - 1))
-		return xlb_errmsg__set(e, -EINVAL, "check: script arg %u holds a control character",
+		return xlb_errmsg__set(e, -EINVAL, "check: script arg %u is not printable ASCII",
 				       (unsigned int)spec->nr_args + 1);
 	for (i = 0; i < spec->nr_args; i++)
 		used += strlen(spec->args + used) + 1;
