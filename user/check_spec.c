@@ -296,6 +296,15 @@ static bool chars_in(const char *s, int first, int last)
 	return true;
 }
 
+/* True when s holds an ASCII control character other than allowed. */
+static bool has_control(const char *s, char allowed)
+{
+	for (; *s; s++)
+		if (*s != allowed && ((unsigned char)*s < ASCII_SPACE || *s == ASCII_DEL))
+			return true;
+	return false;
+}
+
 static bool is_hostname(const char *s)
 {
 	for (; *s; s++)
@@ -375,10 +384,12 @@ static int add_arg(struct xlb_check_spec *spec, const char *v, struct xlb_errmsg
 	size_t used = 0, len = strlen(v);
 	uint8_t i;
 
-	/* Printable ASCII, as the program: a newline would end the state
-	 * file's record early, and save would print a line split elsewhere. */
-	if (!chars_in(v, ASCII_SPACE, ASCII_DEL - 1))
-		return xlb_errmsg__set(e, -EINVAL, "check: script arg %u is not printable ASCII",
+	/* A newline would end the state file's record early, a carriage return
+	 * split the word there on reading; a tab is kept by save's quotes. */
+	if (has_control(v, '\t'))
+		return xlb_errmsg__set(e, -EINVAL,
+				       "check: script arg %u holds a control character (a tab is "
+				       "the only one allowed)",
 				       (unsigned int)spec->nr_args + 1);
 	for (i = 0; i < spec->nr_args; i++)
 		used += strlen(spec->args + used) + 1;

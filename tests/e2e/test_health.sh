@@ -462,10 +462,11 @@ test_script_environment() {
 	chmod +x "$sh"
 	# the shell clears its signal mask itself: awk shows the one it got
 	# (glibc's posix_spawn leaves its two internal signals, 32 and 33, ignored)
-	local signals='$1 == "SigBlk:" { b = $2 } $1 == "SigIgn:" { i = $2 }
-		END { print "blocked", b, "ignored", i
-		      exit !(b == "0000000000000000" &&
-			     (i == "0000000000000000" || i == "0000000180000000")) }'
+	# (one line: a script arg may hold no newline)
+	local signals='$1 == "SigBlk:" { b = $2 } $1 == "SigIgn:" { i = $2 }'
+	signals+=' END { print "blocked", b, "ignored", i;'
+	signals+=' exit !(b == "0000000000000000" &&'
+	signals+=' (i == "0000000000000000" || i == "0000000180000000")) }'
 	start_probe "$out" 3 target $S4 8080 name env vip 198.18.1.10:80/tcp \
 		check script "$sh" arg "two words" port 9090 interval 1s timeout 900ms rise 1 \
 		target $S4 8080 name signals \

@@ -948,7 +948,7 @@ Test(check_spec, every_bad_input_names_the_bad_word)
 		 "check: script program 'probe.sh' is not an absolute path"},
 		{6,
 		 {"script", "/bin/probe", "arg", "a", "arg", "b\nc"},
-		 "check: script arg 2 is not printable ASCII"},
+		 "check: script arg 2 holds a control character (a tab is the only one allowed)"},
 	};
 	struct xlb_check_spec s;
 	struct xlb_errmsg e;
