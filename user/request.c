@@ -99,6 +99,25 @@ static int vip_opts(struct xlb_state *s, const struct xlb_vip_key *key, const st
 	return err;
 }
 
+/* A VIP whose options are refused is taken out again, its id with it. */
+static int vip_add(struct xlb_state *s, const struct xlb_vip_key *key, const struct xlb_ctl_msg *m,
+		   struct xlb_errmsg *em)
+{
+	struct xlb_errmsg undo = {};
+	int err, undo_err;
+
+	err = state__vip_add(s, key, xlb_ctl_msg__has(m, XLB_A_MODE) ? m->vip.mode : XLB_MODE_IPIP,
+			     0, em);
+	if (err)
+		return err;
+	err = vip_opts(s, key, m, em);
+	if (!err)
+		return 0;
+	/* em keeps the refused option's reason, the one to report */
+	undo_err = state__vip_del(s, key, &undo);
+	return undo_err ? undo_err : err;
+}
+
 /* The settings given; one refused puts back those set before it. */
 static int config_set(struct xlb_state *s, const struct xlb_ctl_msg *m, struct xlb_errmsg *em)
 {
@@ -176,11 +195,7 @@ int request__apply(struct xlb_state *s, const struct xlb_ctl_msg *m, struct xlb_
 	request__vip_key(&m->vip.key, &key);
 	switch (m->cmd) {
 	case XLB_CMD_VIP_ADD:
-		err = state__vip_add(s, &key,
-				     xlb_ctl_msg__has(m, XLB_A_MODE) ? m->vip.mode : XLB_MODE_IPIP,
-				     0, &em);
-		if (!err)
-			err = vip_opts(s, &key, m, &em);
+		err = vip_add(s, &key, m, &em);
 		break;
 	case XLB_CMD_VIP_DEL:
 		err = state__vip_del(s, &key, &em);

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "dataplane.h"
 #include "maglev.h"
+#include "request.h"
 #include "state.h"
 #include "state_file.h"
 
@@ -645,6 +646,33 @@ Test(state, a_refused_request_changes_nothing)
 	cr_assert_null(v->check);
 	cr_assert_eq(s.mtu, XLB_MTU_DEFAULT);
 	cr_assert_not(s.src4.set);
+	state__fini(&s);
+}
+
+/* A VIP added with an option that is refused is not left behind: a check
+ * of a type this build does not know (the wire allows any byte). */
+Test(state, a_refused_vip_add_leaves_no_vip)
+{
+	struct xlb_ctl_msg m;
+	struct xlb_ctl_err e = {};
+	struct xlb_state s;
+
+	cr_assert_eq(state__init(&s), 0);
+	xlb_ctl_msg__init(&m, XLB_CMD_VIP_ADD);
+	m.vip.key.family = XLB_AF_INET;
+	cr_assert_eq(inet_pton(AF_INET, "198.18.1.10", &m.vip.key.addr.a[0]), 1);
+	m.vip.key.port = VIP_PORT;
+	m.vip.key.proto = IPPROTO_TCP;
+	xlb_ctl_msg__set_vip_key(&m);
+	m.check.type = XLB_CHECK__MAX;
+	xlb_ctl_msg__set(&m, XLB_A_CHECK);
+	cr_assert_eq(request__apply(&s, &m, &e), -EINVAL);
+	cr_assert_not_null(strstr(e.msg, "unknown"), "%s", e.msg);
+	cr_assert_eq(s.nr_vips, 0, "the VIP stayed");
+	cr_assert_eq(s.vip_ids.count, XLB_MAX_VIPS - 1, "its id stayed taken");
+	m.check.type = XLB_CHECK_NONE;
+	cr_assert_eq(request__apply(&s, &m, &e), 0, "%s", e.msg);
+	cr_assert_eq(s.nr_vips, 1);
 	state__fini(&s);
 }
 
