@@ -19,9 +19,10 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 
+#include "timeunit.h"
+
 #define DEFAULT_CALLS 100000L
 #define MAX_CALLS     100000000L
-#define NSEC_PER_SEC  1000000000.0
 #define DECIMAL	      10
 
 static int cpu_time(double *ns)
@@ -30,7 +31,7 @@ static int cpu_time(double *ns)
 
 	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
 		return -errno;
-	*ns = (double)ts.tv_sec * NSEC_PER_SEC + (double)ts.tv_nsec;
+	*ns = (double)ts.tv_sec * (double)XLB_NSEC_PER_SEC + (double)ts.tv_nsec;
 	return 0;
 }
 
