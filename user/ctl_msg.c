@@ -788,7 +788,8 @@ static int decode_args(const struct nlattr *attr, const struct attr_pol *p, stru
 #define CHECK_WORDS_MAX	 64
 #define CHECK_WORDS_SIZE 4096
 #define NUM_TEXT_MAX	 24
-#define EXPECT_TEXT_MAX	 80
+/* every range the wire can carry, checked or not: two u16 and a comma each */
+#define EXPECT_TEXT_MAX (XLB_CHECK_MAX_RANGES * sizeof("65535-65535,"))
 
 /* Words for xlb_check_spec__parse, copied into one buffer. */
 struct words {
@@ -865,9 +866,9 @@ static int check_from_wire(const struct wire_check *wc, __u64 seen, struct xlb_c
 	word_pair(w, seen & BIT(XLB_CHECK_A_METHOD), "method", wc->method);
 	word_pair(w, seen & BIT(XLB_CHECK_A_PATH), "path", wc->path);
 	expect[0] = '\0';
-	for (i = 0; i < wc->nr_expect; i++)
-		used += snprintf(expect + used, sizeof(expect) - used, "%s%u-%u", i ? "," : "",
-				 wc->expect[i].lo, wc->expect[i].hi);
+	for (i = 0; i < wc->nr_expect && used < sizeof(expect); i++)
+		used += (size_t)snprintf(expect + used, sizeof(expect) - used, "%s%u-%u",
+					 i ? "," : "", wc->expect[i].lo, wc->expect[i].hi);
 	word_pair(w, seen & BIT(XLB_CHECK_A_EXPECT), "expect", expect);
 	word_pair(w, seen & BIT(XLB_CHECK_A_BODY), "body", wc->body);
 	word_pair(w, seen & BIT(XLB_CHECK_A_HOST), "host", wc->host);

@@ -915,6 +915,18 @@ static void c_expect_backwards(struct nlmsghdr *nlh)
 	put_http(nlh);
 	mnl_attr_put(nlh, XLB_CHECK_A_EXPECT, sizeof(r), &r);
 }
+/* values no status has, in the most ranges: their text once overran the
+ * buffer the parser's words were built in */
+static void c_expect_huge(struct nlmsghdr *nlh)
+{
+	struct xlb_ctl_status_range r[XLB_CHECK_MAX_RANGES];
+	size_t i;
+
+	for (i = 0; i < XLB_CHECK_MAX_RANGES; i++)
+		r[i] = (struct xlb_ctl_status_range){.lo = UINT16_MAX, .hi = UINT16_MAX};
+	put_http(nlh);
+	mnl_attr_put(nlh, XLB_CHECK_A_EXPECT, sizeof(r), r);
+}
 static void c_method(struct nlmsghdr *nlh)
 {
 	put_http(nlh);
@@ -1022,6 +1034,7 @@ Test(check, wire_refuses_what_the_cli_refuses)
 		{c_expect_odd, "check attribute expect: length 3 is not 1..8 ranges"},
 		{c_expect_range, "check: bad expect '99-200'"},
 		{c_expect_backwards, "check: bad expect '300-200'"},
+		{c_expect_huge, "check: bad expect '65535-65535,65535-65535,"},
 		{c_method, "check: bad method 'G3T'"},
 		{c_path_relative, "check: bad path 'health' (must start with /)"},
 		{c_path_unterminated, "check attribute path: not a NUL-terminated string"},
