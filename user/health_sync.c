@@ -5,7 +5,10 @@
  * target runs: a model cloned for a change shares its specs, so an update
  * that changes no check costs a pointer comparison per backend. The
  * engine's state changes are queued and applied together once the loop's
- * round is over (a timerfd armed for "now"), in one commit.
+ * round is over (a timerfd armed for "now"), in one commit. A commit that
+ * fails (the state file cannot be written, the program is detached) keeps
+ * them queued and is tried again: the engine reports a state only when it
+ * changes, so a change dropped would leave the model behind for good.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -19,12 +22,16 @@
 #include "netaddr.h"
 #include "timeunit.h"
 
+/* how long a failed commit of health changes waits to be tried again */
+#define HS_RETRY_NS XLB_NSEC_PER_SEC
+
 struct hs_slot {
 	struct xlb_health_target *t;
 	struct state_check *check; /* the spec t runs (a reference) */
 	__u32 generation;
 	__u32 epoch;		      /* the last update that saw the backend */
 	__u32 vip_id;		      /* its VIP's, for the latency histograms */
+	__u32 queued;		      /* 1 + the index of its queued change; 0: none */
 	__u64 by_reason[XLB_CR__MAX]; /* results since the target was added */
 };
 
@@ -40,6 +47,8 @@ struct health_sync {
 	health_sync_set_fn set;
 	void *arg;
 	int flush_fd; /* timerfd: the queued changes' commit */
+	bool armed;   /* flush_fd is set to fire */
+	bool failing; /* the last commit failed: its changes wait for a retry */
 	size_t nr_pending;
 	struct health_sync_change queued[XLB_MAX_BACKENDS];
 	struct hs_pending pending[XLB_MAX_BACKENDS];
@@ -70,6 +79,25 @@ static void record_swap(struct health_sync *hs, __u64 us)
 		hs->swap_max_us = us;
 }
 
+/* Keeps the first n queued changes for another commit after HS_RETRY_NS;
+ * the failure is logged once, not at every retry. */
+static void retry_later(struct health_sync *hs, size_t n, int err)
+{
+	size_t i;
+
+	hs->nr_pending = n;
+	for (i = 0; i < n; i++)
+		hs->slots[hs->queued[i].backend_id].queued = (__u32)i + 1;
+	if (!hs->failing)
+		pr_warn("health: %zu changes (backend %u %s first) not applied: %s; "
+			"retried every %llu s\n",
+			n, hs->queued[0].backend_id, xlb_health_state__name(hs->queued[0].health),
+			strerror(-err), (unsigned long long)(HS_RETRY_NS / XLB_NSEC_PER_SEC));
+	hs->failing = true;
+	if (!xlb_timerfd__arm(hs->flush_fd, HS_RETRY_NS, 0))
+		hs->armed = true;
+}
+
 /* Applies the queued changes in one commit; a change whose backend has
  * gone (or whose id now names another backend) since is dropped. */
 static void on_flush(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
@@ -83,9 +111,11 @@ static void on_flush(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
 	(void)events;
 	if (xlb_timerfd__read(fd, &expirations))
 		return;
+	hs->armed = false;
 	for (i = 0; i < hs->nr_pending; i++) {
 		__u32 id = hs->queued[i].backend_id;
 
+		hs->slots[id].queued = 0;
 		if (!hs->slots[id].t || hs->slots[id].generation != hs->pending[i].generation)
 			continue;
 		hs->queued[n] = hs->queued[i];
@@ -97,11 +127,12 @@ static void on_flush(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
 	/* the targets may be gone after this: the model's update can remove them */
 	ret = hs->set(hs->arg, hs->queued, n);
 	if (ret < 0) {
-		pr_warn("health: %zu changes (backend %u %s first) not applied: %s\n", n,
-			hs->queued[0].backend_id, xlb_health_state__name(hs->queued[0].health),
-			strerror(-ret));
+		retry_later(hs, n, ret);
 		return;
 	}
+	if (hs->failing)
+		pr_info("health: %zu changes applied after a failed commit\n", n);
+	hs->failing = false;
 	if (!ret)
 		return;
 	now = xlb_now_ns();
@@ -114,21 +145,27 @@ static void on_change(struct xlb_health_target *t, enum xlb_health state, uint64
 {
 	__u32 id = (__u32)(uintptr_t)xlb_health_target__user(t);
 	struct health_sync *hs = arg;
-	size_t i = hs->nr_pending;
+	size_t i;
 
 	hs->changes++;
-	/* one target per backend id: room for a change of each; a later
-	 * change of the same backend is queued after the earlier one */
-	if (id >= XLB_MAX_BACKENDS || i >= XLB_MAX_BACKENDS)
+	if (id >= XLB_MAX_BACKENDS)
 		return;
+	/* one queued change per backend id, the latest: the queue cannot
+	 * overflow, however long commits fail */
+	i = hs->slots[id].queued ? hs->slots[id].queued - 1 : hs->nr_pending++;
+	hs->slots[id].queued = (__u32)i + 1;
 	hs->queued[i].backend_id = id;
 	hs->queued[i].health = state;
 	hs->pending[i].generation = hs->slots[id].generation;
 	hs->pending[i].decided_ns = decided_ns;
-	hs->nr_pending++;
-	if (!i && xlb_timerfd__arm(hs->flush_fd, 0, 0))
+	/* a retry already armed takes this change along */
+	if (hs->armed)
+		return;
+	if (xlb_timerfd__arm(hs->flush_fd, 0, 0))
 		pr_warn("health: backend %u %s: commit not scheduled\n", id,
 			xlb_health_state__name(state));
+	else
+		hs->armed = true;
 }
 
 static void record_latency(struct health_sync_latency *l, __u64 us)

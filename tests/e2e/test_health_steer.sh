@@ -479,6 +479,36 @@ test_states_survive_restart() {
 	every_backend "$(http_spread)"
 }
 
+# A health change that cannot be committed (a directory stands where the
+# state file is written) is kept and tried again each second, not lost: the
+# engine reports a state only when it changes, so a dropped change left the
+# backend up, and served, for as long as it kept failing.
+not_applied() { grep -c 'not applied' "$E2E_TMP/xlbd.log" || true; }
+more_not_applied() { [ "$(not_applied)" -gt "$1" ]; }
+test_change_not_committed_is_retried() {
+	local before
+	reset_config
+	flip_all 0
+	ctl vip set "$HTTP_VIP" check script "$FLIP" arg "$FLIPS" $SLOW_TIMING
+	all_up "$HTTP_VIP"
+	before=$(not_applied)
+	trap 'rmdir "$STATE" 2>/dev/null || true' EXIT
+	rm -f "$STATE"
+	mkdir "$STATE"
+	flip 2 1
+	wait_until "$WAIT" more_not_applied "$before"
+	last_is "$HTTP_VIP" 2 "exit 1" || fail "be2's check should fail"
+	is_health "$HTTP_VIP" 2 up || fail "be2 changed without a commit"
+	rmdir "$STATE"
+	wait_health "$HTTP_VIP" 2 down >/dev/null
+	all_but "$(http_spread)" be2
+	[ -f "$STATE" ] || fail "no state file written"
+	grep -q 'changes applied after a failed commit' "$E2E_TMP/xlbd.log" ||
+		fail "no line for the retried commit"
+	flip_all 0
+	wait_health "$HTTP_VIP" 2 up >/dev/null
+}
+
 # Decision-to-swap times are counted in `xlbctl stats`.
 test_swap_times_in_stats() {
 	local s
