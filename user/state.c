@@ -541,7 +541,9 @@ int state__backend_add(struct xlb_state *s, const struct xlb_vip_key *key,
 		return xlb_errmsg__set(
 			e, -EEXIST, "backend %s exists",
 			backend_str(spec->family, &spec->addr, spec->port, name, sizeof(name)));
-	if (v->check && !spec->port && !v->key.port && !check_has_port(&v->check->spec))
+	/* the VIP's check runs on the backend only when it has none of its own */
+	if (!spec->check && v->check && !spec->port && !v->key.port &&
+	    !check_has_port(&v->check->spec))
 		return xlb_errmsg__set(e, -EINVAL,
 				       "the VIP's %s check needs 'port' for a port-0 backend of a "
 				       "port-0 VIP",
@@ -835,7 +837,9 @@ static int reconcile_backends(struct xlb_state *s, const struct state_vip *wv, s
 							   .port = wb->port,
 							   .family = wb->family,
 							   .weight = wb->weight,
-							   .flags = wb->flags};
+							   .flags = wb->flags,
+							   .check = wb->check ? &wb->check->spec
+									      : NULL};
 			err = state__backend_add(s, &wv->key, &spec, e);
 		} else {
 			chg.weight = wb->weight;
@@ -870,6 +874,8 @@ int state__reconcile(struct xlb_state *s, const struct xlb_state *want, struct x
 	}
 	for (i = 0; i < want->nr_vips; i++) {
 		const struct state_vip *wv = &want->vips[i];
+		const struct xlb_check_spec *want_check = wv->check ? &wv->check->spec : NULL;
+		bool port_first = !want_check || check_has_port(want_check);
 
 		if (state__vip_find(s, &wv->key))
 			err = state__vip_set_mode(s, &wv->key, wv->mode, e);
@@ -879,12 +885,15 @@ int state__reconcile(struct xlb_state *s, const struct xlb_state *want, struct x
 			err = state__vip_set_fail_open(s, &wv->key, wv->fail_open, e);
 		if (!err)
 			err = state__vip_set_announce(s, &wv->key, !wv->announce_off, e);
-		/* the VIP's check after its backends': they may gain the ports it needs */
+		/* A check with a port of its own goes first: port-0 backends may
+		 * need it. One without goes after the backends, which may gain
+		 * the ports it needs. */
+		if (!err && port_first)
+			err = state__vip_set_check(s, &wv->key, want_check, e);
 		if (!err)
 			err = reconcile_backends(s, wv, e);
-		if (!err)
-			err = state__vip_set_check(s, &wv->key, wv->check ? &wv->check->spec : NULL,
-						   e);
+		if (!err && !port_first)
+			err = state__vip_set_check(s, &wv->key, want_check, e);
 		if (err)
 			return err;
 	}

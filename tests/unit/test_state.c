@@ -676,6 +676,53 @@ Test(state, a_refused_vip_add_leaves_no_vip)
 	state__fini(&s);
 }
 
+static void lines(struct xlb_state *s, const char *const *l, size_t n)
+{
+	char line[XLB_CLI_LINE_MAX];
+	struct xlb_ctl_err e;
+	size_t i;
+
+	cr_assert_eq(state__init(s), 0);
+	for (i = 0; i < n; i++) {
+		snprintf(line, sizeof(line), "%s", l[i]);
+		cr_assert_eq(config__line(s, line, &e), 0, "%s: %s", l[i], e.msg);
+	}
+}
+
+/* A port-0 VIP whose check gains a port, and a port-0 backend that needs
+ * it: a reload (reconcile) applies the check before adding the backend
+ * (added first, the running port-less check refused it, and a valid config
+ * could not be loaded over that state). A backend with a check of its own
+ * does not need the VIP's to have a port. */
+Test(state, reconcile_orders_a_vip_check_that_ports_need)
+{
+	static const char *const running[] = {
+		"vip add 198.18.1.20 port 0 proto tcp check tcp",
+		"backend add vip 198.18.1.20:0/tcp addr " BE_BASE "21 port 8080",
+	};
+	static const char *const wanted[] = {
+		"vip add 198.18.1.20 port 0 proto tcp check tcp port 80",
+		"backend add vip 198.18.1.20:0/tcp addr " BE_BASE "22",
+	};
+	char own[] = "backend add vip 198.18.1.20:0/tcp addr " BE_BASE "23 check tcp port 81";
+	struct xlb_state s, want;
+	struct xlb_errmsg em = {};
+	struct xlb_ctl_err e;
+	struct state_vip *v;
+
+	lines(&s, running, sizeof(running) / sizeof(running[0]));
+	cr_assert_eq(config__line(&s, own, &e), 0, "%s", e.msg);
+	lines(&want, wanted, sizeof(wanted) / sizeof(wanted[0]));
+	cr_assert_eq(state__reconcile(&s, &want, &em), 0, "%s", em.text);
+	v = &s.vips[0];
+	cr_assert_eq(v->check->spec.port, 80);
+	cr_assert_eq(v->nr_be, 1);
+	cr_assert_eq(v->be[0].port, 0, "the port-0 backend (.22) is the one left");
+	cr_assert_null(v->be[0].check);
+	state__fini(&want);
+	state__fini(&s);
+}
+
 Test(state, fail_open_keeps_every_backend_when_all_fail)
 {
 	struct xlb_vip_key k = vip4("198.18.1.10", VIP_PORT, IPPROTO_TCP);
