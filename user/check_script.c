@@ -271,14 +271,18 @@ static int script_start(struct xlb_health_target *t)
 	s->pid = -1;
 	s->pidfd = -1;
 	s->outfd = -1;
-	/* only our end is non-blocking: the script's writes must block */
-	if (pipe2(pipefd, O_CLOEXEC) || fcntl(pipefd[0], F_SETFL, O_NONBLOCK)) {
+	if (pipe2(pipefd, O_CLOEXEC)) {
 		err = -errno;
 		pr_warn("health: pipe: %s\n", strerror(-err));
 		goto cleanup;
 	}
 	s->outfd = pipefd[0];
-	pipefd[0] = -1;
+	/* only our end is non-blocking: the script's writes must block */
+	if (fcntl(s->outfd, F_SETFL, O_NONBLOCK)) {
+		err = -errno;
+		pr_warn("health: pipe: %s\n", strerror(-err));
+		goto cleanup;
+	}
 	err = spawn(t, pipefd[1], &s->pid);
 	if (err) {
 		/* a missing or non-executable program is the check's result */
