@@ -29,7 +29,7 @@
 #define CTL_RECORDS_PER_WAKE 16
 /* Replies a client may leave unread before it is dropped. */
 #define CTL_OUT_MAX	  (64u << 20)
-#define CTL_BATCH_INITIAL 64
+#define CTL_BATCH_INITIAL (16u << 10) /* bytes of a batch's first buffer */
 
 struct ctl_out {
 	struct ctl_out *next;
@@ -47,11 +47,12 @@ struct ctl_client {
 	struct ctl_out *cur; /* record being filled */
 	bool refused;	     /* peer not allowed: every request gets EPERM, then the door */
 	bool dead;
-	/* The open batch, if any. */
+	/* The open batch, if any: its requests as they came, decoded again at
+	 * BATCH_END (a decoded request is kilobytes, most on the wire tens of
+	 * bytes, and a batch may stay open as long as its client likes). */
 	bool in_batch;
-	struct xlb_ctl_msg *msgs;
-	struct nlmsghdr *hdrs;
-	size_t nr, cap;
+	char *raw;
+	size_t raw_len, raw_cap, nr;
 	struct nlmsghdr err_hdr; /* first request refused while collecting */
 	struct xlb_ctl_err err;
 };
@@ -213,6 +214,11 @@ static void batch_reset(struct ctl_client *c)
 {
 	c->in_batch = false;
 	c->nr = 0;
+	/* a big batch's buffer is not kept for the client's next one */
+	free(c->raw);
+	c->raw = NULL;
+	c->raw_len = 0;
+	c->raw_cap = 0;
 	memset(&c->err, 0, sizeof(c->err));
 	memset(&c->err_hdr, 0, sizeof(c->err_hdr));
 }
@@ -227,8 +233,9 @@ static void batch_refuse(struct ctl_client *c, const struct nlmsghdr *nlh,
 	c->err_hdr = *nlh;
 }
 
-static int batch_add(struct ctl_client *c, const struct nlmsghdr *nlh, struct xlb_ctl_msg *m)
+static int batch_add(struct ctl_client *c, const struct nlmsghdr *nlh)
 {
+	size_t len = NLMSG_ALIGN(nlh->nlmsg_len);
 	struct xlb_ctl_err e = {};
 
 	if (c->err.err)
@@ -238,42 +245,72 @@ static int batch_add(struct ctl_client *c, const struct nlmsghdr *nlh, struct xl
 		batch_refuse(c, nlh, &e);
 		return 0;
 	}
-	if (c->nr == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : CTL_BATCH_INITIAL;
-		struct xlb_ctl_msg *msgs = realloc(c->msgs, cap * sizeof(*msgs));
-		struct nlmsghdr *hdrs;
+	if (c->raw_cap - c->raw_len < len) {
+		size_t cap = c->raw_cap ? c->raw_cap : CTL_BATCH_INITIAL;
+		char *raw;
 
-		if (!msgs)
+		while (cap - c->raw_len < len)
+			cap *= 2;
+		raw = realloc(c->raw, cap);
+		if (!raw)
 			return -ENOMEM;
-		c->msgs = msgs;
-		hdrs = realloc(c->hdrs, cap * sizeof(*hdrs));
-		if (!hdrs)
-			return -ENOMEM;
-		c->hdrs = hdrs;
-		c->cap = cap;
+		c->raw = raw;
+		c->raw_cap = cap;
 	}
-	c->msgs[c->nr] = *m;
-	c->hdrs[c->nr] = *nlh;
+	memcpy(c->raw + c->raw_len, nlh, nlh->nlmsg_len);
+	memset(c->raw + c->raw_len + nlh->nlmsg_len, 0, len - nlh->nlmsg_len);
+	c->raw_len += len;
 	c->nr++;
 	return 0;
 }
 
+/* The batch's requests decoded into *msgs, and their headers into *hdrs
+ * (each was decoded once already, when it came). */
+static int batch_decode(struct ctl_client *c, struct xlb_ctl_msg **msgs,
+			const struct nlmsghdr ***hdrs, struct xlb_ctl_err *e)
+{
+	struct xlb_ctl_iter it;
+	const struct nlmsghdr *nlh;
+	size_t i = 0;
+	int ret;
+
+	*msgs = calloc(c->nr, sizeof(**msgs));
+	*hdrs = calloc(c->nr, sizeof(**hdrs));
+	if (!*msgs || !*hdrs)
+		return xlb_ctl_err__set(e, -ENOMEM, "out of memory");
+	xlb_ctl_iter__init(&it, c->raw, c->raw_len);
+	while (i < c->nr && (ret = xlb_ctl_iter__next(&it, &nlh, e)) == 1) {
+		ret = xlb_ctl_msg__decode(nlh, XLB_CTL_REQUEST, &(*msgs)[i], e);
+		if (ret)
+			return ret;
+		(*hdrs)[i++] = nlh;
+	}
+	return i == c->nr ? 0 : xlb_ctl_err__set(e, -EIO, "batch buffer damaged");
+}
+
 static int batch_end(struct ctl_client *c, const struct nlmsghdr *end)
 {
+	const struct nlmsghdr **hdrs = NULL;
+	struct xlb_ctl_msg *msgs = NULL;
 	struct xlb_ctl_err e = {};
 	size_t failed = 0;
 	int err;
 
 	if (c->err.err) {
 		err = out_batch_error(c, end, &c->err_hdr, c->err.err, c->err.msg);
-		batch_reset(c);
-		return err;
+		goto cleanup;
 	}
-	err = c->srv->h.apply(c->srv->h.ctx, c->msgs, c->nr, &failed, &e);
+	err = batch_decode(c, &msgs, &hdrs, &e);
+	if (!err)
+		err = c->srv->h.apply(c->srv->h.ctx, msgs, c->nr, &failed, &e);
 	if (err)
-		err = out_batch_error(c, end, failed < c->nr ? &c->hdrs[failed] : end, err, e.msg);
+		err = out_batch_error(c, end, hdrs && failed < c->nr ? hdrs[failed] : end, err,
+				      e.msg);
 	else
 		err = out_error(c, end, 0, NULL);
+cleanup:
+	free(msgs);
+	free(hdrs);
 	batch_reset(c);
 	return err;
 }
@@ -333,7 +370,7 @@ static int handle_message(struct ctl_client *c, const struct nlmsghdr *nlh)
 	}
 	if (c->in_batch) {
 		if (xlb_cmd__in_batch(m.cmd))
-			return batch_add(c, nlh, &m);
+			return batch_add(c, nlh);
 		xlb_ctl_err__set(&e, -EINVAL, "%s is not allowed in a batch", xlb_cmd__name(m.cmd));
 		batch_refuse(c, nlh, &e);
 		return 0;
@@ -426,8 +463,7 @@ static void client_free(struct ctl_client *c)
 		free(o);
 	}
 	free(c->cur);
-	free(c->msgs);
-	free(c->hdrs);
+	free(c->raw);
 	free(c);
 }
 
