@@ -274,6 +274,8 @@ static int batch_decode(struct ctl_client *c, struct xlb_ctl_msg **msgs,
 	size_t i = 0;
 	int ret;
 
+	if (!c->nr)
+		return 0; /* an empty batch: nothing to decode */
 	*msgs = calloc(c->nr, sizeof(**msgs));
 	*hdrs = calloc(c->nr, sizeof(**hdrs));
 	if (!*msgs || !*hdrs)
@@ -301,11 +303,12 @@ static int batch_end(struct ctl_client *c, const struct nlmsghdr *end)
 		goto cleanup;
 	}
 	err = batch_decode(c, &msgs, &hdrs, &e);
-	if (!err)
+	if (err)
+		failed = c->nr; /* no request to name: the batch's end is */
+	else
 		err = c->srv->h.apply(c->srv->h.ctx, msgs, c->nr, &failed, &e);
 	if (err)
-		err = out_batch_error(c, end, hdrs && failed < c->nr ? hdrs[failed] : end, err,
-				      e.msg);
+		err = out_batch_error(c, end, failed < c->nr ? hdrs[failed] : end, err, e.msg);
 	else
 		err = out_error(c, end, 0, NULL);
 cleanup:
