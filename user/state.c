@@ -830,16 +830,18 @@ static int reconcile_backends(struct xlb_state *s, const struct state_vip *wv, s
 	}
 	for (i = 0; i < wv->nr_be; i++) {
 		struct state_backend_spec spec;
+		const struct xlb_check_spec *check;
 
 		wb = &wv->be[i];
+		check = wb->check ? &wb->check->spec : NULL;
 		if (!state__backend_find(v, wb->family, &wb->addr, wb->port)) {
+			/* added with its check */
 			spec = (struct state_backend_spec){.addr = wb->addr,
 							   .port = wb->port,
 							   .family = wb->family,
 							   .weight = wb->weight,
 							   .flags = wb->flags,
-							   .check = wb->check ? &wb->check->spec
-									      : NULL};
+							   .check = check};
 			err = state__backend_add(s, &wv->key, &spec, e);
 		} else {
 			chg.weight = wb->weight;
@@ -847,10 +849,10 @@ static int reconcile_backends(struct xlb_state *s, const struct state_vip *wv, s
 			chg.flags_clear = XLB_BE_F_ALL & ~wb->flags;
 			err = state__backend_set(s, &wv->key, wb->family, &wb->addr, wb->port, &chg,
 						 e);
+			if (!err)
+				err = state__backend_set_check(s, &wv->key, wb->family, &wb->addr,
+							       wb->port, check, e);
 		}
-		if (!err)
-			err = state__backend_set_check(s, &wv->key, wb->family, &wb->addr, wb->port,
-						       wb->check ? &wb->check->spec : NULL, e);
 		if (err)
 			return err;
 		v = state__vip_find(s, &wv->key); /* an add may move the array */
