@@ -137,8 +137,10 @@ static __always_inline int xlb_mtu_check(struct xdp_md *ctx, struct xlb_pkt *pkt
 	advertised = mtu - overhead;
 	if (pkt->family == XLB_AF_INET)
 		return pkt->df ? xlb_too_big4(ctx, pkt, advertised) : XLB_STAT_DROP_TOO_BIG;
+	/* Below IPv6's minimum the client cannot act on the error: xlbd
+	 * refuses such an MTU; one kept from an older state is a counted drop. */
 	if (advertised < XLB_IPV6_MIN_MTU)
-		advertised = XLB_IPV6_MIN_MTU;
+		return XLB_STAT_DROP_TOO_BIG;
 	return xlb_too_big6(ctx, pkt, advertised);
 }
 

@@ -419,6 +419,23 @@ static struct state_backend *backend_slot(struct state_vip *v)
 
 /* ---- VIPs ---- */
 
+/* An IPv6 packet in ipip needs 1280 bytes inside the outer header: with a
+ * smaller MTU, clients told to send 1280 (IPv6's minimum) still would not
+ * fit, a black hole. */
+static int vip_mtu_fits(const struct xlb_vip_key *key, __u8 mode, __u32 mtu, struct xlb_errmsg *e)
+{
+	const __u32 need = XLB_IPV6_MIN_MTU + XLB_IPIP6_OVERHEAD;
+	char name[XLB_ADDRSTRLEN];
+
+	if (key->family != XLB_AF_INET6 || mode != XLB_MODE_IPIP || mtu >= need)
+		return 0;
+	return xlb_errmsg__set(e, -ERANGE,
+			       "mtu %u too small for IPv6 VIP %s in mode ipip (needs %u: %u inside "
+			       "the %u-byte outer header)",
+			       mtu, vip_str(key, name, sizeof(name)), need, XLB_IPV6_MIN_MTU,
+			       XLB_IPIP6_OVERHEAD);
+}
+
 int state__vip_add(struct xlb_state *s, const struct xlb_vip_key *key, __u8 mode, __u8 flags,
 		   struct xlb_errmsg *e)
 {
@@ -432,6 +449,9 @@ int state__vip_add(struct xlb_state *s, const struct xlb_vip_key *key, __u8 mode
 		return err;
 	if (mode >= XLB_MODE__MAX)
 		return xlb_errmsg__set(e, -EINVAL, "mode %u out of range", mode);
+	err = vip_mtu_fits(key, mode, s->mtu, e);
+	if (err)
+		return err;
 	if (state__vip_find(s, key))
 		return xlb_errmsg__set(e, -EEXIST, "VIP %s exists",
 				       vip_str(key, name, sizeof(name)));
@@ -494,6 +514,9 @@ int state__vip_set_mode(struct xlb_state *s, const struct xlb_vip_key *key, __u8
 		return err;
 	if (mode >= XLB_MODE__MAX)
 		return xlb_errmsg__set(e, -EINVAL, "mode %u out of range", mode);
+	err = vip_mtu_fits(key, mode, s->mtu, e);
+	if (err)
+		return err;
 	v->mode = mode;
 	return 0;
 }
@@ -773,9 +796,17 @@ int state__set_health(struct xlb_state *s, __u32 backend_id, enum xlb_health hea
 
 int state__set_mtu(struct xlb_state *s, __u32 mtu, struct xlb_errmsg *e)
 {
+	size_t i;
+	int err;
+
 	if (mtu < XLB_MTU_MIN || mtu > XLB_MTU_MAX)
 		return xlb_errmsg__set(e, -ERANGE, "mtu %u out of range (%u..%u)", mtu, XLB_MTU_MIN,
 				       XLB_MTU_MAX);
+	for (i = 0; i < s->nr_vips; i++) {
+		err = vip_mtu_fits(&s->vips[i].key, s->vips[i].mode, mtu, e);
+		if (err)
+			return err;
+	}
 	s->mtu = mtu;
 	return 0;
 }
@@ -874,6 +905,10 @@ int state__reconcile(struct xlb_state *s, const struct xlb_state *want, struct x
 		if (err)
 			return err;
 	}
+	/* The larger MTU while VIPs change: want's VIPs all fit want's MTU,
+	 * and those kept fit the running one. */
+	if (want->mtu > s->mtu)
+		s->mtu = want->mtu;
 	for (i = 0; i < want->nr_vips; i++) {
 		const struct state_vip *wv = &want->vips[i];
 		const struct xlb_check_spec *want_check = wv->check ? &wv->check->spec : NULL;

@@ -217,10 +217,27 @@ Test(icmp, frag_needed_small_mtu_v4)
 	too_big_ipip(H_FAM4, SMALL_MTU, SMALL_MTU, SMALL_MTU - XLB_IPIP4_OVERHEAD);
 }
 
-/* IPv6 never advertises below its minimum MTU. */
-Test(icmp, packet_too_big_clamped_v6)
+/* IPv6 never advertises below its minimum MTU, and an error the client
+ * could not act on is not sent: too big is dropped and counted. */
+Test(icmp, packet_too_big_below_minimum_dropped_v6)
 {
-	too_big_ipip(H_FAM6, SMALL_MTU, SMALL_MTU, XLB_IPV6_MIN_MTU);
+	static const size_t lens[] = {SMALL_MTU - XLB_IPIP6_OVERHEAD + 1, XLB_IPV6_MIN_MTU,
+				      ERROR_MTU};
+	struct pkt_spec s;
+	struct pkt in;
+	size_t i;
+
+	vips(H_FAM6);
+	h_config_mtu(SMALL_MTU);
+	big_spec(&s, H_FAM6, CLIENT_PORT, PORT_HTTP, SMALL_MTU - XLB_IPIP6_OVERHEAD, true);
+	h_expect_ipip("largest that fits", &s, H_FAM6->be_a[0], pkt_hash(&s, true), XDP_TX,
+		      H_STATS([XLB_STAT_FWD_TX] = 1, [XLB_STAT_EV_NEW_FLOW] = 1));
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		big_spec(&s, H_FAM6, CLIENT_PORT + 1, PORT_HTTP, lens[i], true);
+		pkt_build(&in, &s);
+		h_expect("below the IPv6 minimum", &in, XDP_DROP, NULL,
+			 H_STATS([XLB_STAT_DROP_TOO_BIG] = 1, [XLB_STAT_EV_NEW_FLOW] = H_ANY));
+	}
 }
 
 Test(icmp, too_big_without_df_v4)

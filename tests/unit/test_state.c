@@ -927,3 +927,83 @@ Test(state, sample_rate_saved_reloaded_and_in_the_config_entry)
 	state__fini(&c);
 	state__fini(&s);
 }
+
+/* An IPv6 VIP in ipip needs an MTU of 1320 (1280 inside the outer header):
+ * each side of the pair is refused while the other holds, whatever comes
+ * first, and a reload may cross from one allowed pair to another. */
+Test(state, ipv6_ipip_needs_an_mtu_of_1320)
+{
+	static const char *const l2dsr[] = {
+		"config set mtu 1300",
+		"vip add 2001:2::10 port 80 proto tcp mode l2dsr",
+	};
+	static const char *const ipip[] = {
+		"config set mtu 1500",
+		"vip add 2001:2::10 port 80 proto tcp mode ipip",
+	};
+	static const char *const refused[] = {
+		"vip set [2001:2::10]:80/tcp mode ipip",
+		"vip add 2001:2::11 port 80 proto tcp",
+		"config set mtu 1319",
+	};
+	char line[XLB_CLI_LINE_MAX];
+	struct xlb_state s, want;
+	struct xlb_errmsg em = {};
+	struct xlb_ctl_err e;
+	size_t i;
+
+	lines(&s, l2dsr, sizeof(l2dsr) / sizeof(l2dsr[0]));
+	for (i = 0; i < 2; i++) {
+		snprintf(line, sizeof(line), "%s", refused[i]);
+		cr_assert_eq(config__line(&s, line, &e), -ERANGE, "%s was accepted", refused[i]);
+		cr_assert(strstr(e.msg, "mtu 1300 too small for IPv6 VIP") && strstr(e.msg, "1320"),
+			  "%s", e.msg);
+	}
+	cr_assert_eq(s.nr_vips, 1);
+	cr_assert_eq(s.vips[0].mode, XLB_MODE_L2DSR);
+
+	lines(&want, ipip, sizeof(ipip) / sizeof(ipip[0]));
+	snprintf(line, sizeof(line), "%s", refused[2]);
+	cr_assert_eq(config__line(&want, line, &e), -ERANGE, "%s was accepted", refused[2]);
+	cr_assert(strstr(e.msg, "2001:2::10"), "%s", e.msg);
+	cr_assert_eq(want.mtu, 1500);
+
+	cr_assert_eq(state__reconcile(&s, &want, &em), 0, "%s", em.text);
+	cr_assert_eq(s.mtu, 1500);
+	cr_assert_eq(s.vips[0].mode, XLB_MODE_IPIP);
+	state__fini(&want);
+	lines(&want, l2dsr, sizeof(l2dsr) / sizeof(l2dsr[0]));
+	cr_assert_eq(state__reconcile(&s, &want, &em), 0, "%s", em.text);
+	cr_assert_eq(s.mtu, 1300);
+	cr_assert_eq(s.vips[0].mode, XLB_MODE_L2DSR);
+	state__fini(&want);
+	state__fini(&s);
+}
+
+/* A state file written before the rule (mtu 1300 with an IPv6 ipip VIP)
+ * still loads: a restart never loses the running state over it. */
+Test(state, file_from_before_the_mtu_rule_loads)
+{
+	static const char *const l2dsr[] = {
+		"config set mtu 1300",
+		"vip add 2001:2::10 port 80 proto tcp mode l2dsr",
+	};
+	char path[] = TMP_TEMPLATE;
+	struct xlb_state s, r;
+	int fd;
+
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	lines(&s, l2dsr, sizeof(l2dsr) / sizeof(l2dsr[0]));
+	s.vips[0].mode = XLB_MODE_IPIP; /* what an older xlbd allowed */
+	cr_assert_eq(state_file__save(path, &s), 0);
+	cr_assert_eq(state__init(&r), 0);
+	cr_assert_eq(state_file__load(path, &r), 0);
+	unlink(path);
+	cr_assert_eq(r.mtu, 1300);
+	cr_assert_eq(r.nr_vips, 1);
+	cr_assert_eq(r.vips[0].mode, XLB_MODE_IPIP);
+	state__fini(&r);
+	state__fini(&s);
+}
