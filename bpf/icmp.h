@@ -33,6 +33,10 @@ struct xlb_icmphdr {
 	__be16 mtu; /* next-hop MTU of XLB_ICMP_FRAG_NEEDED */
 };
 
+/* TTL / hop limit of what the program sends itself, as a host's stack
+ * would: a reply does not inherit what is left of the request's. */
+#define XLB_REPLY_TTL 64
+
 /* Bytes of the quoted packet's L4 header an error must carry (RFC 792). */
 #define XLB_ICMP_QUOTED_L4 8
 
@@ -59,6 +63,11 @@ static __always_inline int xlb_icmp_echo_reply(struct xlb_pkt *pkt, __u8 reply_t
 
 		if ((void *)(ip + 1) > pkt->data_end)
 			return XLB_STAT_DROP_MALFORMED;
+		/* TTL shares a checksummed word with the protocol */
+		__builtin_memcpy(&old, &ip->ttl, sizeof(old));
+		ip->ttl = XLB_REPLY_TTL;
+		__builtin_memcpy(&new, &ip->ttl, sizeof(new));
+		ip->check = xlb_csum_replace16(ip->check, old, new);
 		ip->saddr = pkt->key.dst.a[0];
 		ip->daddr = pkt->key.src.a[0];
 	} else {
@@ -66,6 +75,7 @@ static __always_inline int xlb_icmp_echo_reply(struct xlb_pkt *pkt, __u8 reply_t
 
 		if ((void *)(ip6 + 1) > pkt->data_end)
 			return XLB_STAT_DROP_MALFORMED;
+		ip6->hop_limit = XLB_REPLY_TTL;
 		__builtin_memcpy(&ip6->saddr, &pkt->key.dst, sizeof(ip6->saddr));
 		__builtin_memcpy(&ip6->daddr, &pkt->key.src, sizeof(ip6->daddr));
 	}
@@ -98,6 +108,9 @@ static __always_inline int xlb_icmp_quote4(struct xlb_pkt *pkt)
 	if ((void *)(in + 1) > pkt->data_end || in->version != XLB_IPV4_VERSION ||
 	    in->ihl < XLB_IPV4_MIN_IHL || (bpf_ntohs(in->frag_off) & XLB_IP_OFFSET))
 		return -1;
+	/* The quote left the VIP the error is addressed to, or it is forged. */
+	if (in->saddr != pkt->key.dst.a[0])
+		return -1;
 	hlen = in->ihl * XLB_WORD_BYTES;
 	ports = (void *)in + hlen;
 	if ((void *)ports + XLB_ICMP_QUOTED_L4 > pkt->data_end ||
@@ -118,8 +131,15 @@ static __always_inline int xlb_icmp_quote6(struct xlb_pkt *pkt)
 {
 	struct ipv6hdr *in = pkt->l4 + XLB_ICMP_HDR_LEN;
 	struct xlb_l4_ports *ports;
+	__u32 diff = 0;
+	int i;
 
 	if ((void *)(in + 1) > pkt->data_end || in->version != XLB_IPV6_VERSION)
+		return -1;
+#pragma unroll
+	for (i = 0; i < (int)(sizeof(pkt->key.dst.a) / sizeof(pkt->key.dst.a[0])); i++)
+		diff |= in->saddr.in6_u.u6_addr32[i] ^ pkt->key.dst.a[i];
+	if (diff)
 		return -1;
 	ports = (void *)(in + 1);
 	if ((void *)ports + XLB_ICMP_QUOTED_L4 > pkt->data_end ||

@@ -16,7 +16,6 @@
 #include "icmp.h"
 #include "parse.h"
 
-#define XLB_REPLY_TTL	  64
 #define XLB_TOO_BIG4_HDRS (sizeof(struct iphdr) + XLB_ICMP_HDR_LEN)
 #define XLB_TOO_BIG6_HDRS (sizeof(struct ipv6hdr) + XLB_ICMP_HDR_LEN)
 

@@ -519,6 +519,9 @@ void pkt_expect_echo_reply(struct pkt *out, const struct pkt *in)
 		hl = (size_t)(ip[0] & PKT_IHL_MASK) * PKT_WORD;
 		len = get16(ip + IP4_TOT_LEN) - hl;
 		swap_bytes(ip + IP4_SADDR, ip + IP4_DADDR, PKT_ADDR4_LEN);
+		ip[IP4_TTL] = PKT_REPLY_TTL;
+		put16(ip + IP4_CSUM, 0);
+		put16(ip + IP4_CSUM, csum_fold(csum_add(0, ip, hl)));
 		icmp = ip + hl;
 		icmp[ICMP_TYPE] = PKT_ICMP_TYPE_ECHO_REPLY;
 		put16(icmp + ICMP_CSUM, 0);
@@ -527,6 +530,7 @@ void pkt_expect_echo_reply(struct pkt *out, const struct pkt *in)
 	}
 	len = get16(ip + IP6_PLEN);
 	swap_bytes(ip + IP6_SADDR, ip + IP6_DADDR, PKT_ADDR6_LEN);
+	ip[IP6_HOPS] = PKT_REPLY_TTL;
 	icmp = ip + PKT_IP6_HLEN;
 	icmp[ICMP_TYPE] = PKT_ICMP6_TYPE_ECHO_REPLY;
 	put16(icmp + ICMP_CSUM, 0);

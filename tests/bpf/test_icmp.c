@@ -15,6 +15,7 @@
 
 #define VIP_IPIP	    1
 #define VIP_DSR		    2
+#define VIP_B		    3
 #define BE1		    1
 #define BE2		    2
 #define PORT_HTTP	    80
@@ -24,6 +25,7 @@
 #define ECHO_ID		    0x1234
 #define ECHO_SEQ	    7
 #define ECHO_PAYLOAD	    56
+#define ECHO_TTL	    3	   /* what is left after the hops a request crossed */
 #define TCI_PCP		    0x6007 /* priority 3, VLAN 7 */
 #define SMALL_MTU	    1290
 #define ERROR_MTU	    1400 /* next-hop MTU quoted in the errors clients' routers send */
@@ -92,6 +94,7 @@ static void echo(const struct h_fam *f, __u16 tci)
 	s.dport = ECHO_SEQ;
 	s.payload_len = ECHO_PAYLOAD;
 	s.vlan_tci = tci;
+	s.ttl = ECHO_TTL;
 	pkt_build(&in, &s);
 	pkt_expect_echo_reply(&want, &in);
 	h_expect(f->name, &in, XDP_TX, &want,
@@ -403,6 +406,12 @@ static void error_unknown(const struct h_fam *f)
 	pkt_build(&in, &err);
 	h_expect("quote of udp, tcp VIP only", &in, XDP_DROP, NULL,
 		 H_STATS([XLB_STAT_DROP_ICMP] = 1));
+	/* another VIP's flow, in an error sent to this one: forged */
+	h_vip(f->vip_b, PORT_HTTP, IPPROTO_TCP, VIP_B, XLB_MODE_IPIP);
+	h_ring_fill(VIP_B, be_id(f, BE1));
+	error_spec(&err, quote, f, type, 0, f->vip_b, IPPROTO_TCP, PORT_HTTP, CLIENT_PORT);
+	pkt_build(&in, &err);
+	h_expect("quote from another VIP", &in, XDP_DROP, NULL, H_STATS([XLB_STAT_DROP_ICMP] = 1));
 }
 
 Test(icmp, error_unknown_v4)
