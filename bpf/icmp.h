@@ -4,7 +4,8 @@
  * the ACL and the rate limit have let them through. Errors
  * (unreachable, time exceeded, parameter problem, packet too big) quote a
  * packet a backend sent from the VIP to a client: they are steered to the
- * backend that owns that flow. Anything else is dropped.
+ * backend that owns that flow. Neighbour discovery goes up to the host's
+ * stack. Anything else is dropped.
  */
 #ifndef XLB_BPF_ICMP_H
 #define XLB_BPF_ICMP_H
@@ -24,6 +25,14 @@
 #define XLB_ICMP_ECHO	       8
 #define XLB_ICMP_TIME_EXCEEDED 11
 #define XLB_ICMP_PARAMETERPROB 12
+
+/* ICMPv6 neighbour discovery (RFC 4861); <linux/icmpv6.h> has no names
+ * for them outside the kernel. */
+#define XLB_ND_ROUTER_SOLICIT 133
+#define XLB_ND_ROUTER_ADVERT  134
+#define XLB_ND_NEIGH_SOLICIT  135
+#define XLB_ND_NEIGH_ADVERT   136
+#define XLB_ND_REDIRECT	      137
 
 struct xlb_icmphdr {
 	__u8 type;
@@ -196,6 +205,14 @@ static __always_inline int xlb_icmp6(struct xlb_pkt *pkt, __u8 type)
 	case ICMPV6_TIME_EXCEED:
 	case ICMPV6_PARAMPROB:
 		return xlb_icmp_quote6(pkt) ? XLB_STAT_DROP_ICMP : xlb_icmp_steer(pkt);
+	/* The host answers for a VIP address on its link: a neighbour's
+	 * reachability probes come unicast to it, before any source check. */
+	case XLB_ND_ROUTER_SOLICIT:
+	case XLB_ND_ROUTER_ADVERT:
+	case XLB_ND_NEIGH_SOLICIT:
+	case XLB_ND_NEIGH_ADVERT:
+	case XLB_ND_REDIRECT:
+		return XLB_STAT_PASS_ND;
 	default:
 		return XLB_STAT_DROP_ICMP;
 	}

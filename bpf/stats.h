@@ -27,6 +27,7 @@ static __always_inline int xlb_verdict(int reason)
 	case XLB_STAT_PASS_NOT_IP:
 	case XLB_STAT_PASS_NOT_VIP:
 	case XLB_STAT_PASS_MALFORMED:
+	case XLB_STAT_PASS_ND:
 		return XDP_PASS;
 	case XLB_STAT_TX_ECHO_REPLY:
 	case XLB_STAT_TX_TOO_BIG:

@@ -33,6 +33,7 @@ static const char *const stat_names[XLB_STAT__MAX] = {
 	[XLB_STAT_PASS_NOT_IP] = "pass_not_ip",
 	[XLB_STAT_PASS_NOT_VIP] = "pass_not_vip",
 	[XLB_STAT_PASS_MALFORMED] = "pass_malformed",
+	[XLB_STAT_PASS_ND] = "pass_nd",
 	[XLB_STAT_DROP_MALFORMED] = "drop_malformed",
 	[XLB_STAT_DROP_NO_VIP] = "drop_no_vip",
 	[XLB_STAT_DROP_FRAG] = "drop_frag",

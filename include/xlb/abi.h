@@ -11,7 +11,7 @@
 
 /* Bumped on any layout change: the pin path carries it, so an incompatible
  * build never adopts maps written by another. */
-#define XLB_ABI_VERSION 3
+#define XLB_ABI_VERSION 4
 
 /* Maglev ring size: prime, and fixed, because the kernel refuses an inner
  * map whose value size differs from the template's. */
@@ -202,6 +202,7 @@ enum xlb_stat {
 	XLB_STAT_PASS_NOT_IP = 0, /* not IPv4/IPv6 */
 	XLB_STAT_PASS_NOT_VIP,	  /* IP, destination is no VIP address */
 	XLB_STAT_PASS_MALFORMED,  /* malformed, not for a VIP address */
+	XLB_STAT_PASS_ND,	  /* IPv6 neighbour discovery to a VIP address: the host's */
 	XLB_STAT_DROP_MALFORMED,  /* malformed or truncated, for a VIP address */
 	XLB_STAT_DROP_NO_VIP,	  /* VIP address, no VIP on this port/protocol */
 	XLB_STAT_DROP_FRAG,	  /* fragment whose VIP is ambiguous */

@@ -2,7 +2,7 @@
 /*
  * ICMP (SPEC-bpf.md 7, 9): echo replies, frag-needed / packet-too-big
  * replies and the MTU boundaries, ICMP errors steered to the backend of the
- * flow they quote.
+ * flow they quote, neighbour discovery passed to the host.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,40 +11,48 @@
 #include <netinet/in.h>
 #include <linux/bpf.h>
 #include <criterion/criterion.h>
+#include "acl.h"
 #include "harness.h"
 
-#define VIP_IPIP	    1
-#define VIP_DSR		    2
-#define VIP_B		    3
-#define BE1		    1
-#define BE2		    2
-#define PORT_HTTP	    80
-#define PORT_HTTPS	    443
-#define PORT_OTHER	    81
-#define CLIENT_PORT	    40000
-#define ECHO_ID		    0x1234
-#define ECHO_SEQ	    7
-#define ECHO_PAYLOAD	    56
-#define ECHO_TTL	    3	   /* what is left after the hops a request crossed */
-#define TCI_PCP		    0x6007 /* priority 3, VLAN 7 */
-#define SMALL_MTU	    1290
-#define ERROR_MTU	    1400 /* next-hop MTU quoted in the errors clients' routers send */
-#define QUOTE4		    (PKT_IP4_HLEN + 8) /* an IPv4 router quotes the header and 8 bytes */
-#define QUOTE_MAX	    256
-#define ICMP_ECHO_REPLY	    0
-#define ICMP_TIMESTAMP	    13
-#define ICMP_REDIRECT	    5
-#define ICMP_DEST_UNREACH   3
-#define ICMP_FRAG_NEEDED    4
-#define ICMP_TIME_EXCEEDED  11
-#define ICMP6_ECHO_REPLY    129
-#define ICMP6_DEST_UNREACH  1
-#define ICMP6_PKT_TOO_BIG   2
-#define ICMP6_TIME_EXCEEDED 3
-#define ICMP6_NEIGH_SOLICIT 135
-#define ICMP6_PRIVATE	    200
-#define NR_ERRORS	    2
-#define DESC_LEN	    128
+#define VIP_IPIP	     1
+#define VIP_DSR		     2
+#define VIP_B		     3
+#define BE1		     1
+#define BE2		     2
+#define PORT_HTTP	     80
+#define PORT_HTTPS	     443
+#define PORT_OTHER	     81
+#define CLIENT_PORT	     40000
+#define ECHO_ID		     0x1234
+#define ECHO_SEQ	     7
+#define ECHO_PAYLOAD	     56
+#define ECHO_TTL	     3	    /* what is left after the hops a request crossed */
+#define TCI_PCP		     0x6007 /* priority 3, VLAN 7 */
+#define SMALL_MTU	     1290
+#define ERROR_MTU	     1400 /* next-hop MTU quoted in the errors clients' routers send */
+#define QUOTE4		     (PKT_IP4_HLEN + 8) /* an IPv4 router quotes the header and 8 bytes */
+#define QUOTE_MAX	     256
+#define ICMP_ECHO_REPLY	     0
+#define ICMP_TIMESTAMP	     13
+#define ICMP_REDIRECT	     5
+#define ICMP_DEST_UNREACH    3
+#define ICMP_FRAG_NEEDED     4
+#define ICMP_TIME_EXCEEDED   11
+#define ICMP6_ECHO_REPLY     129
+#define ICMP6_DEST_UNREACH   1
+#define ICMP6_PKT_TOO_BIG    2
+#define ICMP6_TIME_EXCEEDED  3
+#define ICMP6_MLD_QUERY	     130
+#define ICMP6_ROUTER_SOLICIT 133
+#define ICMP6_ROUTER_ADVERT  134
+#define ICMP6_NEIGH_SOLICIT  135
+#define ICMP6_NEIGH_ADVERT   136
+#define ICMP6_REDIRECT	     137
+#define ND_HOP_LIMIT	     255 /* RFC 4861: anything else was forwarded, not on-link */
+#define ND_PAYLOAD	     20	 /* reserved word + target address */
+#define ICMP6_PRIVATE	     200
+#define NR_ERRORS	     2
+#define DESC_LEN	     128
 
 static void setup(void)
 {
@@ -148,9 +156,48 @@ Test(icmp, other_types_dropped_v4)
 
 Test(icmp, other_types_dropped_v6)
 {
-	static const __u8 types[] = {ICMP6_ECHO_REPLY, ICMP6_NEIGH_SOLICIT, ICMP6_PRIVATE};
+	static const __u8 types[] = {ICMP6_ECHO_REPLY, ICMP6_MLD_QUERY, ICMP6_PRIVATE};
 
 	other_icmp(H_FAM6, types, sizeof(types));
+}
+
+/* The global ACL denies f's router. */
+static void deny_router(const struct h_fam *f)
+{
+	struct xlb_acl_rule r = {.scope = XLB_SCOPE_GLOBAL, .action = XLB_ACL_DENY};
+
+	r.family = (__u8)pkt_addr(f->router, &r.addr);
+	r.plen = (__u8)f->host_len;
+	cr_assert_eq(xlb_acl__add(&h_lab.m, &r), 0);
+}
+
+/* Neighbour discovery to a VIP address is the host's own, as it would be
+ * without xlb: a VIP on the link is probed with unicast solicitations. It
+ * passes untouched, even from a source the global ACL denies. */
+Test(icmp, neighbour_discovery_passed_v6)
+{
+	static const __u8 types[] = {ICMP6_ROUTER_SOLICIT, ICMP6_ROUTER_ADVERT, ICMP6_NEIGH_SOLICIT,
+				     ICMP6_NEIGH_ADVERT, ICMP6_REDIRECT};
+	struct pkt_spec s;
+	struct pkt in;
+	char desc[DESC_LEN];
+	size_t i;
+
+	vips(H_FAM6);
+	deny_router(H_FAM6);
+	icmp_spec(&s, H_FAM6, H_FAM6->router, H_FAM6->echo_request);
+	s.payload_len = ECHO_PAYLOAD;
+	pkt_build(&in, &s);
+	h_expect("echo from the denied router", &in, XDP_DROP, NULL,
+		 H_STATS([XLB_STAT_DROP_ACL] = 1));
+	for (i = 0; i < sizeof(types); i++) {
+		icmp_spec(&s, H_FAM6, H_FAM6->router, types[i]);
+		s.ttl = ND_HOP_LIMIT;
+		s.payload_len = ND_PAYLOAD;
+		pkt_build(&in, &s);
+		snprintf(desc, sizeof(desc), "type %u", types[i]);
+		h_expect(desc, &in, XDP_PASS, &in, H_STATS([XLB_STAT_PASS_ND] = 1));
+	}
 }
 
 /* A TCP packet of l3_len bytes to port (DF set for IPv4 when df). */
