@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 
-#include "timeunit.h"
+#include <xlb/timeunit.h>
 
 #define DEFAULT_CALLS 100000L
 #define MAX_CALLS     100000000L

@@ -197,6 +197,14 @@ struct {
 	__type(value, struct xlb_budget_state);
 } flow_budget SEC(".maps");
 
+/* The ICMP error budget's state on each CPU (written by the program). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_budget_state);
+} error_budget SEC(".maps");
+
 /* Sampled new flows (struct xlb_flow_sample) for xlbd's access log (written
  * by the program, read by xlbd). */
 struct {

@@ -15,6 +15,7 @@
 #include "eth.h"
 #include "icmp.h"
 #include "parse.h"
+#include "ratelimit.h"
 
 #define XLB_TOO_BIG4_HDRS (sizeof(struct iphdr) + XLB_ICMP_HDR_LEN)
 #define XLB_TOO_BIG6_HDRS (sizeof(struct ipv6hdr) + XLB_ICMP_HDR_LEN)
@@ -134,12 +135,16 @@ static __always_inline int xlb_mtu_check(struct xdp_md *ctx, struct xlb_pkt *pkt
 	if (pkt->kind == XLB_PKT_ICMP_ERR)
 		return XLB_STAT_DROP_TOO_BIG;
 	advertised = mtu - overhead;
-	if (pkt->family == XLB_AF_INET)
-		return pkt->df ? xlb_too_big4(ctx, pkt, advertised) : XLB_STAT_DROP_TOO_BIG;
+	if (pkt->family == XLB_AF_INET && !pkt->df)
+		return XLB_STAT_DROP_TOO_BIG;
 	/* Below IPv6's minimum the client cannot act on the error: xlbd
 	 * refuses such an MTU; one kept from an older state is a counted drop. */
-	if (advertised < XLB_IPV6_MIN_MTU)
+	if (pkt->family == XLB_AF_INET6 && advertised < XLB_IPV6_MIN_MTU)
 		return XLB_STAT_DROP_TOO_BIG;
+	if (xlb_error_budget_take())
+		return XLB_STAT_DROP_TOO_BIG_LIMIT;
+	if (pkt->family == XLB_AF_INET)
+		return xlb_too_big4(ctx, pkt, advertised);
 	return xlb_too_big6(ctx, pkt, advertised);
 }
 

@@ -17,6 +17,7 @@
 #define XLB_BPF_RATELIMIT_H
 
 #include <linux/errno.h>
+#include <xlb/timeunit.h>
 #include "maps.h"
 #include "stats.h"
 
@@ -209,6 +210,26 @@ static __always_inline int xlb_flow_budget_take(void)
 	if (!b)
 		return 0;
 	return xlb_gcra_take_local(&b->tat, bpf_ktime_get_ns(), &g->flow_budget);
+}
+
+/* The rate of ICMP errors the program sends, on each CPU. */
+static const struct xlb_rl_limit xlb_error_limit = {
+	.rate = XLB_ICMP_ERR_RATE,
+	.burst = XLB_ICMP_ERR_BURST,
+	.interval_ns = XLB_NSEC_PER_SEC / XLB_ICMP_ERR_RATE,
+	.tolerance_ns = XLB_ICMP_ERR_BURST * (XLB_NSEC_PER_SEC / XLB_ICMP_ERR_RATE),
+};
+
+/* One ICMP error from this CPU's budget: 0 if granted, -1 if spent. */
+static __always_inline int xlb_error_budget_take(void)
+{
+	struct xlb_budget_state *b;
+	__u32 zero = 0;
+
+	b = bpf_map_lookup_elem(&error_budget, &zero);
+	if (!b)
+		return -1;
+	return xlb_gcra_take_local(&b->tat, bpf_ktime_get_ns(), &xlb_error_limit);
 }
 
 #endif /* XLB_BPF_RATELIMIT_H */

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "check_spec.h"
-#include "timeunit.h"
+#include <xlb/timeunit.h>
 
 #define SEC_PER_MIN	  60ULL
 #define SEC_PER_HOUR	  3600ULL

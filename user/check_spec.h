@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "errmsg.h"
-#include "timeunit.h"
+#include <xlb/timeunit.h>
 
 enum xlb_check_type {
 	XLB_CHECK_NONE = 0, /* no check: the backend counts as up */

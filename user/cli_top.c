@@ -11,7 +11,7 @@
 
 #include "check_spec.h"
 #include "cli_top.h"
-#include "timeunit.h"
+#include <xlb/timeunit.h>
 #include "top_view.h"
 
 /* Longest wait for a key: how late a stop signal may be seen. */

@@ -20,7 +20,7 @@
 #include "health_sync.h"
 #include "log.h"
 #include "netaddr.h"
-#include "timeunit.h"
+#include <xlb/timeunit.h>
 
 /* how long a failed commit of health changes waits to be tried again */
 #define HS_RETRY_NS XLB_NSEC_PER_SEC

@@ -21,7 +21,7 @@
 #include "addr.h"
 #include "http.h"
 #include "log.h"
-#include "timeunit.h"
+#include <xlb/timeunit.h>
 
 #define HTTP_ROUTES_MAX	    16
 #define HTTP_PATH_MAX	    64

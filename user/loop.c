@@ -20,7 +20,7 @@
 
 #include "log.h"
 #include "loop.h"
-#include "timeunit.h"
+#include <xlb/timeunit.h>
 
 #define LOOP_MAX_EVENTS	 64
 #define LOOP_INITIAL_FDS 64

@@ -44,6 +44,7 @@ static const char *const stat_names[XLB_STAT__MAX] = {
 	[XLB_STAT_DROP_NO_SOURCE] = "drop_no_source",
 	[XLB_STAT_TX_TOO_BIG] = "tx_too_big",
 	[XLB_STAT_DROP_TOO_BIG] = "drop_too_big",
+	[XLB_STAT_DROP_TOO_BIG_LIMIT] = "drop_too_big_limit",
 	[XLB_STAT_DROP_NO_NEIGH] = "drop_no_neigh",
 	[XLB_STAT_DROP_FIB] = "drop_fib",
 	[XLB_STAT_DROP_NO_TX_PORT] = "drop_no_tx_port",

@@ -18,7 +18,7 @@
 #include "log.h"
 #include "netaddr.h"
 #include "request.h"
-#include "timeunit.h"
+#include <xlb/timeunit.h>
 
 static void put_counters(struct xlb_ctl_msg *m, __u64 packets, __u64 bytes,
 			 const struct rate_slot *rate)

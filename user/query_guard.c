@@ -13,7 +13,7 @@
 #include "daemon.h"
 #include "netaddr.h"
 #include "request.h"
-#include "timeunit.h"
+#include <xlb/timeunit.h>
 
 /* The VIP a dump filters on (NULL: every scope), or an error naming it. */
 static int filter_vip(struct xlbd *d, const struct xlb_ctl_msg *req, const struct state_vip **v,

@@ -15,7 +15,7 @@
 #include "log.h"
 #include "prefix.h"
 #include "ratelimit.h"
-#include "timeunit.h"
+#include <xlb/timeunit.h>
 
 #define TOP_BATCH 1024 /* rl_state entries read per syscall */
 #define TOP_MIN	  64

@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "rates.h"
-#include "timeunit.h"
+#include <xlb/timeunit.h>
 
 #define BULK_MIN   64 /* objects from which whole-array reads are cheaper */
 #define U64S(type) (sizeof(type) / sizeof(__u64))

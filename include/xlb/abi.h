@@ -208,12 +208,13 @@ enum xlb_stat {
 	XLB_STAT_DROP_FRAG,	  /* fragment whose VIP is ambiguous */
 	XLB_STAT_DROP_ICMP,	/* ICMP to a VIP address that is neither echo nor a usable error */
 	XLB_STAT_TX_ECHO_REPLY, /* echo request to a VIP address, answered */
-	XLB_STAT_DROP_NO_BACKEND, /* empty ring or no usable backend */
-	XLB_STAT_DROP_FAMILY,	  /* backend family differs from the VIP's */
-	XLB_STAT_DROP_NO_SOURCE,  /* no outer source address configured */
-	XLB_STAT_TX_TOO_BIG,	  /* ICMP frag-needed / packet-too-big sent back */
-	XLB_STAT_DROP_TOO_BIG,	  /* too big once encapsulated, IPv4 without DF */
-	XLB_STAT_DROP_NO_NEIGH,	  /* bpf_fib_lookup found no neighbour */
+	XLB_STAT_DROP_NO_BACKEND,    /* empty ring or no usable backend */
+	XLB_STAT_DROP_FAMILY,	     /* backend family differs from the VIP's */
+	XLB_STAT_DROP_NO_SOURCE,     /* no outer source address configured */
+	XLB_STAT_TX_TOO_BIG,	     /* ICMP frag-needed / packet-too-big sent back */
+	XLB_STAT_DROP_TOO_BIG,	     /* too big once encapsulated, IPv4 without DF */
+	XLB_STAT_DROP_TOO_BIG_LIMIT, /* too big, its ICMP error over XLB_ICMP_ERR_RATE */
+	XLB_STAT_DROP_NO_NEIGH,	     /* bpf_fib_lookup found no neighbour */
 	XLB_STAT_DROP_FIB,	  /* bpf_fib_lookup failed otherwise (no route, forwarding off) */
 	XLB_STAT_DROP_NO_TX_PORT, /* egress device missing from tx_ports */
 	XLB_STAT_DROP_ADJUST,	  /* bpf_xdp_adjust_head/tail refused */
@@ -347,7 +348,18 @@ struct xlb_rl_state {
 	__u64 last_drop_ns;
 };
 
-/* flow_budget value (per CPU): the insert budget's GCRA time on that CPU. */
+/* ICMP errors the program sends (frag needed, packet too big), per CPU
+ * (RFC 4443 2.4(f)), as the kernel's own icmp_msgs_per_sec and _burst:
+ * a flood of oversized packets from forged sources is not reflected. */
+#ifndef XLB_ICMP_ERR_RATE
+#define XLB_ICMP_ERR_RATE 1000 /* per second */
+#endif
+#ifndef XLB_ICMP_ERR_BURST
+#define XLB_ICMP_ERR_BURST 50
+#endif
+
+/* flow_budget and error_budget value (per CPU): the budget's GCRA time on
+ * that CPU. */
 struct xlb_budget_state {
 	__u64 tat;
 };

@@ -8,11 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <netinet/in.h>
 #include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <criterion/criterion.h>
+#include <xlb/timeunit.h>
 #include "acl.h"
 #include "harness.h"
+#include "xlb.skel.h"
 
 #define VIP_IPIP	     1
 #define VIP_DSR		     2
@@ -26,6 +31,7 @@
 #define ECHO_ID		     0x1234
 #define ECHO_SEQ	     7
 #define ECHO_PAYLOAD	     56
+#define BUDGET_SPENT_NS	     (10 * XLB_NSEC_PER_SEC)
 #define ECHO_TTL	     3	    /* what is left after the hops a request crossed */
 #define TCI_PCP		     0x6007 /* priority 3, VLAN 7 */
 #define SMALL_MTU	     1290
@@ -288,6 +294,86 @@ Test(icmp, packet_too_big_below_minimum_dropped_v6)
 		h_expect("below the IPv6 minimum", &in, XDP_DROP, NULL,
 			 H_STATS([XLB_STAT_DROP_TOO_BIG] = 1, [XLB_STAT_EV_NEW_FLOW] = H_ANY));
 	}
+}
+
+/* Every CPU's ICMP error budget: its GCRA time set to tat. */
+static void error_budget_set(__u64 tat)
+{
+	int n = libbpf_num_possible_cpus(), fd = bpf_map__fd(h_lab.skel->maps.error_budget), i;
+	struct xlb_budget_state *v;
+	__u32 zero = 0;
+
+	cr_assert_gt(n, 0);
+	v = calloc((size_t)n, sizeof(*v));
+	cr_assert_not_null(v);
+	for (i = 0; i < n; i++)
+		v[i].tat = tat;
+	cr_assert_eq(bpf_map_update_elem(fd, &zero, v, BPF_ANY), 0);
+	free(v);
+}
+
+/* The latest GCRA time of the CPUs' ICMP error budgets. */
+static __u64 error_budget_get(void)
+{
+	int n = libbpf_num_possible_cpus(), fd = bpf_map__fd(h_lab.skel->maps.error_budget), i;
+	struct xlb_budget_state *v;
+	__u32 zero = 0;
+	__u64 max = 0;
+
+	cr_assert_gt(n, 0);
+	v = calloc((size_t)n, sizeof(*v));
+	cr_assert_not_null(v);
+	cr_assert_eq(bpf_map_lookup_elem(fd, &zero, v), 0);
+	for (i = 0; i < n; i++)
+		max = v[i].tat > max ? v[i].tat : max;
+	free(v);
+	return max;
+}
+
+static __u64 monotonic_ns(void)
+{
+	struct timespec ts;
+
+	cr_assert_eq(clock_gettime(CLOCK_MONOTONIC, &ts), 0);
+	return (__u64)ts.tv_sec * XLB_NSEC_PER_SEC + (__u64)ts.tv_nsec;
+}
+
+/* The errors the program sends come out of a budget per CPU (RFC 4443
+ * 2.4(f)): each takes one interval of it; a spent budget is a counted drop. */
+static void too_big_limited(const struct h_fam *f)
+{
+	const __u64 interval = XLB_NSEC_PER_SEC / XLB_ICMP_ERR_RATE;
+	size_t big = H_MTU - f->overhead + 1;
+	struct pkt_spec s;
+	struct pkt in;
+	__u64 before, after, tat;
+
+	vips(f);
+	h_config_mtu(H_MTU);
+	error_budget_set(0);
+	before = monotonic_ns();
+	expect_too_big("budget left", f, PORT_HTTP, big, 0, H_MTU - f->overhead);
+	after = monotonic_ns();
+	tat = error_budget_get();
+	cr_assert(tat >= before + interval && tat <= after + interval,
+		  "%s: budget time %llu, want %llu..%llu", f->name, (unsigned long long)tat,
+		  (unsigned long long)(before + interval), (unsigned long long)(after + interval));
+	/* spent for the next ten seconds, whatever the host's pace */
+	error_budget_set(monotonic_ns() + BUDGET_SPENT_NS);
+	big_spec(&s, f, CLIENT_PORT + 1, PORT_HTTP, big, true);
+	pkt_build(&in, &s);
+	h_expect("budget spent", &in, XDP_DROP, NULL,
+		 H_STATS([XLB_STAT_DROP_TOO_BIG_LIMIT] = 1, [XLB_STAT_EV_NEW_FLOW] = H_ANY));
+}
+
+Test(icmp, too_big_errors_limited_v4)
+{
+	too_big_limited(H_FAM4);
+}
+
+Test(icmp, too_big_errors_limited_v6)
+{
+	too_big_limited(H_FAM6);
 }
 
 Test(icmp, too_big_without_df_v4)

@@ -11,7 +11,7 @@
 
 #include "loop.h"
 #include "refuse_syscall.h"
-#include "timeunit.h"
+#include <xlb/timeunit.h>
 
 #define NR_TIMERS     3
 #define WAIT_MS	      30

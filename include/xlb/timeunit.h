@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Units of time, one definition for all of user/: unsigned 64-bit like the
+ * Units of time, one definition for user/ and bpf/: unsigned 64-bit like the
  * nanoseconds of CLOCK_MONOTONIC they are mostly applied to.
  */
 #ifndef XLB_TIMEUNIT_H
