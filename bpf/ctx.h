@@ -70,6 +70,7 @@ struct xlb_pkt {
 	__u16 l3_len;	 /* IPv4 tot_len, or 40 + IPv6 payload_len */
 	__u16 l4_off;	 /* L4 header offset from l3 */
 	__be16 vlan_tci; /* ingress tag, when vlan */
+	__be16 ip_id;	 /* IPv4 identification */
 	__u8 vlan;
 	__u8 family;   /* enum xlb_family */
 	__u8 proto;    /* L4 protocol (after IPv6 extension headers) */

@@ -28,6 +28,9 @@ static __always_inline int xlb_encap4_prepare(struct xlb_pkt *pkt, const struct 
 	o->tos = pkt->tos;
 	o->tot_len = bpf_htons(pkt->l3_len + sizeof(*o));
 	o->frag_off = pkt->df ? bpf_htons(XLB_IP_DF) : 0;
+	/* A packet that may be fragmented needs an ID (RFC 6864): the
+	 * client's, unique per its flow, not one 0 for every client. */
+	o->id = pkt->df ? 0 : pkt->ip_id;
 	o->ttl = pkt->ttl;
 	o->protocol = IPPROTO_IPIP;
 	o->saddr = cfg->src4 | (pkt->hash & cfg->src4_hostmask);

@@ -126,6 +126,7 @@ static __always_inline int xlb_parse_ipv4(struct xlb_pkt *pkt, void **pos)
 	pkt->tos = ip->tos;
 	pkt->ttl = ip->ttl;
 	pkt->df = !!(frag & XLB_IP_DF);
+	pkt->ip_id = ip->id;
 	pkt->kind = (frag & (XLB_IP_MF | XLB_IP_OFFSET)) ? XLB_PKT_FRAG : XLB_PKT_FLOW;
 	pkt->key.src.a[0] = ip->saddr;
 	pkt->key.dst.a[0] = ip->daddr;

@@ -461,6 +461,8 @@ void pkt_expect_ipip(struct pkt *out, const struct pkt *in, const struct pkt_enc
 		o[IP4_TOS] = inner[IP4_TOS];
 		put16(o + IP4_TOT_LEN, get16(inner + IP4_TOT_LEN) + PKT_IP4_HLEN);
 		put16(o + IP4_FRAG, get16(inner + IP4_FRAG) & PKT_IP_DF);
+		if (!(get16(inner + IP4_FRAG) & PKT_IP_DF))
+			memcpy(o + IP4_ID, inner + IP4_ID, sizeof(__u16));
 		o[IP4_TTL] = inner[IP4_TTL];
 		o[IP4_PROTO] = IPPROTO_IPIP;
 		memcpy(o + IP4_SADDR, &e->src.a[0], PKT_ADDR4_LEN);
