@@ -177,7 +177,6 @@ static __always_inline int xlb_icmp_steer(struct xlb_pkt *pkt)
 	    xlb_vip_find(va, &pkt->key.dst, pkt->key.dport, pkt->key.proto, pkt->family, &pkt->vip))
 		return XLB_STAT_DROP_ICMP;
 	pkt->kind = XLB_PKT_ICMP_ERR;
-	xlb_stat_add(XLB_STAT_EV_ICMP_ERROR, pkt->frame_len);
 	return XLB_NEXT;
 }
 

@@ -79,6 +79,11 @@ static __always_inline void xlb_vip_account(const struct xlb_pkt *pkt, int reaso
 	}
 	vc->packets++;
 	vc->bytes += pkt->frame_len;
+	/* counted once forwarded: one dropped later on is only its drop */
+	if (pkt->kind == XLB_PKT_FRAG)
+		xlb_stat_add(XLB_STAT_EV_FRAGMENT, pkt->frame_len);
+	else if (pkt->kind == XLB_PKT_ICMP_ERR)
+		xlb_stat_add(XLB_STAT_EV_ICMP_ERROR, pkt->frame_len);
 	be_id = pkt->backend_id;
 	bc = bpf_map_lookup_elem(&backend_stats, &be_id);
 	if (bc) {

@@ -92,7 +92,6 @@ static __always_inline int xlb_vip_match_frag(struct xlb_pkt *pkt)
 	pkt->vip = pkt->va->frag[slot];
 	if (!pkt->vip.id || pkt->vip.mode >= XLB_MODE__MAX)
 		return XLB_STAT_DROP_FRAG;
-	xlb_stat_add(XLB_STAT_EV_FRAGMENT, pkt->frame_len);
 	return XLB_NEXT;
 }
 

@@ -226,7 +226,7 @@ enum xlb_stat {
 	XLB_STAT__VERDICTS,
 	XLB_STAT_EV_NEW_FLOW = XLB_STAT__VERDICTS, /* flow table miss, ring lookup */
 	XLB_STAT_EV_RESCHEDULED,		   /* flow's backend gone or down: chosen again */
-	XLB_STAT_EV_ICMP_ERROR,			   /* ICMP error steered to its flow's backend */
+	XLB_STAT_EV_ICMP_ERROR,			   /* ICMP error forwarded to its flow's backend */
 	XLB_STAT_EV_FRAGMENT,			   /* fragment forwarded on an address-only hash */
 	XLB_STAT_EV_VLAN,			   /* frame carried an 802.1Q tag */
 	XLB_STAT_EV_FLOW_NOT_STORED, /* new flow past the insert budget: forwarded, not stored */
