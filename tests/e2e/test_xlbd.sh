@@ -5,7 +5,8 @@
 # problem, batches are all-or-nothing, a kill -9 and a restart adopt the
 # running program with every id and generation unchanged while requests keep
 # being answered, SIGTERM leaves the program forwarding, detach removes it,
-# and the socket is private (mode 0600, peers checked).
+# the socket is private (mode 0600, peers checked), and an IPv6 VIP on the
+# host's own link keeps its neighbours (their unicast probes reach the host).
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -39,6 +40,9 @@ FLOW_PORTS=8
 DRAIN_PORT=41000
 DRAIN_PORTS=32
 NEW_PORT=42000
+ONLINK_VIP6=2001:2::10 # in the client's /64: on the link, not routed
+NUD_RETRANS_MS=200     # the client's probe interval, 1 s by default
+NUD_WAIT=10
 
 backend4() { echo "198.19.$1.1"; }
 lb() { in_ns "$P-lb" "$@"; }
@@ -309,6 +313,43 @@ request_stream() {
 		sleep "$STREAM_GAP"
 	done
 	echo "$failed" >"$out"
+}
+
+# The client's neighbour entry of an on-link IPv6 VIP: its NUD state.
+onlink_state() {
+	client ip -j -6 neigh show "$ONLINK_VIP6" dev c-lb | jq -r '.[0].state[0] // "NONE"'
+}
+
+stat_packets() {
+	ctl -j stats | jq -r --arg n "$1" '.counters[] | select(.name == $n) | .packets'
+}
+
+# A VIP on the xlb host's own link, as IPVS users place them: the host
+# answers for it, and its neighbours' unicast probes (NUD) must reach the
+# host through the program, or the client's entry fails after each probe.
+test_onlink_ipv6_vip_keeps_its_neighbours() {
+	local mac nd0 state
+	lb ip -6 addr add "$ONLINK_VIP6/128" dev lb-c nodad
+	ctl vip add "$ONLINK_VIP6" port "$PORT" proto tcp
+	mac=$(lb ip -j link show lb-c | jq -r '.[0].address')
+	client sysctl -q -w net.ipv6.neigh.c-lb.delay_first_probe_time=1
+	client sysctl -q -w net.ipv6.neigh.c-lb.retrans_time_ms="$NUD_RETRANS_MS"
+	nd0=$(stat_packets pass_nd)
+	# stale: the next packet sent (any: one datagram) makes the client
+	# probe the VIP unicast
+	client ip -6 neigh replace "$ONLINK_VIP6" lladdr "$mac" dev c-lb nud stale
+	client python3 -c 'import socket, sys
+socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).sendto(b"x", (sys.argv[1], 9))' "$ONLINK_VIP6"
+	wait_until "$NUD_WAIT" onlink_probed || true
+	state=$(onlink_state)
+	assert_eq "$state" REACHABLE "client's entry of the on-link VIP after its probe:"
+	assert_gt "$(stat_packets pass_nd)" "$nd0" "pass_nd:"
+	ctl vip del "[$ONLINK_VIP6]:$PORT/tcp"
+	lb ip -6 addr del "$ONLINK_VIP6/128" dev lb-c
+}
+
+onlink_probed() {
+	case $(onlink_state) in REACHABLE | FAILED) return 0 ;; *) return 1 ;; esac
 }
 
 test_kill9_restart_adopts_the_running_program() {
