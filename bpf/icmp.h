@@ -33,6 +33,7 @@
 #define XLB_ND_NEIGH_SOLICIT  135
 #define XLB_ND_NEIGH_ADVERT   136
 #define XLB_ND_REDIRECT	      137
+#define XLB_ND_HOP_LIMIT      255 /* sent on the link, never forwarded */
 
 struct xlb_icmphdr {
 	__u8 type;
@@ -205,13 +206,15 @@ static __always_inline int xlb_icmp6(struct xlb_pkt *pkt, __u8 type)
 	case ICMPV6_PARAMPROB:
 		return xlb_icmp_quote6(pkt) ? XLB_STAT_DROP_ICMP : xlb_icmp_steer(pkt);
 	/* The host answers for a VIP address on its link: a neighbour's
-	 * reachability probes come unicast to it, before any source check. */
+	 * reachability probes come unicast to it, before any source check.
+	 * Only from the link (hop limit 255, RFC 4861): the stack would drop
+	 * any other, and the ACL must not be bypassed from afar. */
 	case XLB_ND_ROUTER_SOLICIT:
 	case XLB_ND_ROUTER_ADVERT:
 	case XLB_ND_NEIGH_SOLICIT:
 	case XLB_ND_NEIGH_ADVERT:
 	case XLB_ND_REDIRECT:
-		return XLB_STAT_PASS_ND;
+		return pkt->ttl == XLB_ND_HOP_LIMIT ? XLB_STAT_PASS_ND : XLB_STAT_DROP_ICMP;
 	default:
 		return XLB_STAT_DROP_ICMP;
 	}

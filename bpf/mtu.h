@@ -2,8 +2,9 @@
 /*
  * Too big for the path to the backend once encapsulated: IPv4 with DF and
  * IPv6 get an ICMP "fragmentation needed" / ICMPv6 "packet too big" back to
- * the client, built in place of the packet (it quotes the packet's start);
- * IPv4 without DF is dropped.
+ * the client, built in place of the packet (it quotes the packet's start),
+ * within the CPU's budget of errors; IPv4 without DF, and IPv6 under an MTU
+ * that leaves less than 1280 inside the outer header, are dropped.
  */
 #ifndef XLB_BPF_MTU_H
 #define XLB_BPF_MTU_H

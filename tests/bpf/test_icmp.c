@@ -179,7 +179,8 @@ static void deny_router(const struct h_fam *f)
 
 /* Neighbour discovery to a VIP address is the host's own, as it would be
  * without xlb: a VIP on the link is probed with unicast solicitations. It
- * passes untouched, even from a source the global ACL denies. */
+ * passes untouched, even from a source the global ACL denies, when it comes
+ * from the link (hop limit 255); from further away it is an ICMP drop. */
 Test(icmp, neighbour_discovery_passed_v6)
 {
 	static const __u8 types[] = {ICMP6_ROUTER_SOLICIT, ICMP6_ROUTER_ADVERT, ICMP6_NEIGH_SOLICIT,
@@ -203,6 +204,11 @@ Test(icmp, neighbour_discovery_passed_v6)
 		pkt_build(&in, &s);
 		snprintf(desc, sizeof(desc), "type %u", types[i]);
 		h_expect(desc, &in, XDP_PASS, &in, H_STATS([XLB_STAT_PASS_ND] = 1));
+		/* forwarded on the way: not from the link, and denied */
+		s.ttl = ND_HOP_LIMIT - 1;
+		pkt_build(&in, &s);
+		snprintf(desc, sizeof(desc), "type %u, hop limit %u", types[i], ND_HOP_LIMIT - 1);
+		h_expect(desc, &in, XDP_DROP, NULL, H_STATS([XLB_STAT_DROP_ICMP] = 1));
 	}
 }
 
@@ -374,6 +380,14 @@ Test(icmp, too_big_errors_limited_v4)
 Test(icmp, too_big_errors_limited_v6)
 {
 	too_big_limited(H_FAM6);
+}
+
+/* At 1320 (1280 inside the outer header) the error still goes out. */
+Test(icmp, packet_too_big_at_the_minimum_v6)
+{
+	const __u32 mtu = XLB_IPV6_MIN_MTU + XLB_IPIP6_OVERHEAD;
+
+	too_big_ipip(H_FAM6, mtu, mtu, XLB_IPV6_MIN_MTU);
 }
 
 Test(icmp, too_big_without_df_v4)
@@ -578,8 +592,7 @@ static void error_too_big(const struct h_fam *f, __u8 type)
 	err.payload_len = pkt_build_l3(quote, sizeof(quote), &q);
 	pkt_build(&in, &err);
 	cr_assert_eq(in.len, PKT_ETH_HLEN + l3_len);
-	h_expect(f->name, &in, XDP_DROP, NULL,
-		 H_STATS([XLB_STAT_DROP_TOO_BIG] = 1));
+	h_expect(f->name, &in, XDP_DROP, NULL, H_STATS([XLB_STAT_DROP_TOO_BIG] = 1));
 }
 
 Test(icmp, error_too_big_dropped_v4)

@@ -329,6 +329,8 @@ stat_packets() {
 # host through the program, or the client's entry fails after each probe.
 test_onlink_ipv6_vip_keeps_its_neighbours() {
 	local mac nd0 state
+	# the test runs in a subshell: gone on any exit, failed or not
+	trap onlink_remove EXIT
 	lb ip -6 addr add "$ONLINK_VIP6/128" dev lb-c nodad
 	ctl vip add "$ONLINK_VIP6" port "$PORT" proto tcp
 	mac=$(lb ip -j link show lb-c | jq -r '.[0].address')
@@ -344,8 +346,12 @@ socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).sendto(b"x", (sys.argv[1], 9))
 	state=$(onlink_state)
 	assert_eq "$state" REACHABLE "client's entry of the on-link VIP after its probe:"
 	assert_gt "$(stat_packets pass_nd)" "$nd0" "pass_nd:"
-	ctl vip del "[$ONLINK_VIP6]:$PORT/tcp"
-	lb ip -6 addr del "$ONLINK_VIP6/128" dev lb-c
+}
+
+onlink_remove() {
+	ctl vip del "[$ONLINK_VIP6]:$PORT/tcp" 2>/dev/null || true
+	lb ip -6 addr del "$ONLINK_VIP6/128" dev lb-c 2>/dev/null || true
+	client ip -6 neigh del "$ONLINK_VIP6" dev c-lb 2>/dev/null || true
 }
 
 onlink_probed() {

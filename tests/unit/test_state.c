@@ -967,6 +967,8 @@ Test(state, ipv6_ipip_needs_an_mtu_of_1320)
 	cr_assert_eq(config__line(&want, line, &e), -ERANGE, "%s was accepted", refused[2]);
 	cr_assert(strstr(e.msg, "2001:2::10"), "%s", e.msg);
 	cr_assert_eq(want.mtu, 1500);
+	cr_assert_eq(state__set_mtu(&want, 1320, &em), 0, "%s", em.text);
+	cr_assert_eq(state__set_mtu(&want, 1500, &em), 0, "%s", em.text);
 
 	cr_assert_eq(state__reconcile(&s, &want, &em), 0, "%s", em.text);
 	cr_assert_eq(s.mtu, 1500);
