@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <bpf/bpf.h>
+#include <linux/if_ether.h>
 
 #include "dataplane.h"
 #include "log.h"
@@ -367,12 +368,69 @@ int dataplane__sync_counted(const struct xlb_maps *m, const struct xlb_state *fr
 	return err;
 }
 
+int dataplane__egress_port(const struct xlb_maps *m, const struct rtnl_link *link,
+			   const struct rtnl_link *lower, __u32 *port)
+{
+	struct xlb_vlan_if v = {};
+	int err;
+
+	if (link->vlan_id < 0) {
+		*port = (__u32)link->ifindex;
+		return 0;
+	}
+	/* the program pushes one 802.1Q tag and redirects in this namespace */
+	if (link->vlan_proto != ETH_P_8021Q) {
+		pr_warn("next hop on %s: VLAN protocol 0x%04x, only 802.1Q is sent\n", link->name,
+			link->vlan_proto);
+		return -EOPNOTSUPP;
+	}
+	if (link->link_netnsid >= 0) {
+		pr_warn("next hop on %s: its lower device is in another namespace\n", link->name);
+		return -EOPNOTSUPP;
+	}
+	if (!lower || lower->ifindex != link->link_ifindex) {
+		pr_warn("next hop on %s: lower device %d unknown\n", link->name,
+			link->link_ifindex);
+		return -ENODEV;
+	}
+	if (lower->vlan_id >= 0) {
+		pr_warn("next hop on %s: stacked on VLAN %s, one tag is sent\n", link->name,
+			lower->name);
+		return -EOPNOTSUPP;
+	}
+	v.lower_ifindex = (__u32)lower->ifindex;
+	v.vlan_id = (__u16)link->vlan_id;
+	err = xlb_vlan_if__set(m, (__u32)link->ifindex, &v);
+	if (err) {
+		pr_warn("vlan_ifs %s: %s\n", link->name, strerror(-err));
+		return err;
+	}
+	*port = (__u32)lower->ifindex;
+	return 0;
+}
+
+/* The device the program sends on for a route leaving by ifindex. */
+static int nexthop_port(const struct xlb_maps *m, int ifindex, __u32 *port)
+{
+	struct rtnl_link link, lower;
+	int err;
+
+	err = rtnl__link_by_index(ifindex, &link);
+	if (err)
+		return err;
+	if (link.vlan_id < 0)
+		return dataplane__egress_port(m, &link, NULL, port);
+	err = rtnl__link_by_index(link.link_ifindex, &lower);
+	return dataplane__egress_port(m, &link, err ? NULL : &lower, port);
+}
+
 int dataplane__ensure_nexthops(const struct xlb_maps *m, const struct xlb_state *from,
 			       const struct xlb_state *s, unsigned int *failed)
 {
 	int ports[NEXTHOP_MAX_PORTS];
 	size_t i, j, k, nports = 0;
 	int ifindex, err;
+	__u32 port;
 
 	*failed = 0;
 	for (i = 0; i < s->nr_vips; i++) {
@@ -392,11 +450,14 @@ int dataplane__ensure_nexthops(const struct xlb_maps *m, const struct xlb_state 
 			if (k < nports || nports == NEXTHOP_MAX_PORTS)
 				continue;
 			ports[nports++] = ifindex;
-			err = xlb_tx_port__add(m, (__u32)ifindex);
-			if (err) {
-				pr_warn("tx port %d: %s\n", ifindex, strerror(-err));
-				(*failed)++;
+			err = nexthop_port(m, ifindex, &port);
+			if (!err) {
+				err = xlb_tx_port__add(m, port);
+				if (err)
+					pr_warn("tx port %u: %s\n", port, strerror(-err));
 			}
+			if (err)
+				(*failed)++;
 		}
 	}
 	return 0;

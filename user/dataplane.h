@@ -47,10 +47,19 @@ int dataplane__config_entry(const struct xlb_state *s, struct xlb_config *out);
 
 /* Route lookup and managed neighbour for the next hop of every backend of
  * to that from lacks (from NULL: every backend), and its egress device in
- * tx_ports. Failures are logged and counted in *failed; housekeeping tries
- * again. */
+ * tx_ports (a VLAN device's lower one, and its tag in vlan_ifs). Failures
+ * are logged and counted in *failed; housekeeping tries again. */
 int dataplane__ensure_nexthops(const struct xlb_maps *m, const struct xlb_state *from,
 			       const struct xlb_state *to, unsigned int *failed);
+
+/* The device the program redirects to for a route leaving by link: link
+ * itself, or for a VLAN device (on which XDP cannot send) its lower device,
+ * given as lower, with the tag written to vlan_ifs. -EOPNOTSUPP for a tag
+ * the program cannot push: 802.1ad, stacked VLANs, a lower device in
+ * another namespace. */
+struct rtnl_link;
+int dataplane__egress_port(const struct xlb_maps *m, const struct rtnl_link *link,
+			   const struct rtnl_link *lower, __u32 *port);
 
 /* Before a sync from NULL: merges the maps' generations into s (the larger
  * wins, and an id the maps use but s does not gets a fresh generation), so

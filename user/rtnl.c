@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <libmnl/libmnl.h>
+#include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/neighbour.h>
@@ -436,6 +437,7 @@ static int link_vlan(const struct nlattr *linkinfo, struct rtnl_link *out)
 	};
 	static const struct attr_policy vlan_policy[IFLA_VLAN_MAX + 1] = {
 		[IFLA_VLAN_ID] = {MNL_TYPE_U16, 0},
+		[IFLA_VLAN_PROTOCOL] = {MNL_TYPE_U16, 0},
 	};
 
 	if (parse_nested(linkinfo, info_policy, IFLA_INFO_MAX, info) < 0)
@@ -450,6 +452,10 @@ static int link_vlan(const struct nlattr *linkinfo, struct rtnl_link *out)
 		return -EINVAL;
 	}
 	out->vlan_id = mnl_attr_get_u16(vlan[IFLA_VLAN_ID]);
+	/* network order on the wire; 802.1Q when a kernel does not say */
+	out->vlan_proto = vlan[IFLA_VLAN_PROTOCOL]
+				  ? ntohs(mnl_attr_get_u16(vlan[IFLA_VLAN_PROTOCOL]))
+				  : ETH_P_8021Q;
 	return 0;
 }
 
@@ -457,10 +463,9 @@ int rtnl__link_parse(const struct nlmsghdr *nlh, struct rtnl_link *out)
 {
 	const struct nlattr *tb[IFLA_MAX + 1] = {0};
 	static const struct attr_policy policy[IFLA_MAX + 1] = {
-		[IFLA_IFNAME] = {MNL_TYPE_NUL_STRING, 0},
-		[IFLA_MTU] = {MNL_TYPE_U32, 0},
-		[IFLA_LINK] = {MNL_TYPE_U32, 0},
-		[IFLA_LINKINFO] = {MNL_TYPE_NESTED, 0},
+		[IFLA_IFNAME] = {MNL_TYPE_NUL_STRING, 0}, [IFLA_MTU] = {MNL_TYPE_U32, 0},
+		[IFLA_LINK] = {MNL_TYPE_U32, 0},	  [IFLA_LINKINFO] = {MNL_TYPE_NESTED, 0},
+		[IFLA_LINK_NETNSID] = {MNL_TYPE_U32, 0},
 	};
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	int err;
@@ -482,6 +487,7 @@ int rtnl__link_parse(const struct nlmsghdr *nlh, struct rtnl_link *out)
 	out->up = !!(ifi->ifi_flags & IFF_UP);
 	out->loopback = !!(ifi->ifi_flags & IFF_LOOPBACK);
 	out->vlan_id = -1;
+	out->link_netnsid = -1;
 	if (tb[IFLA_LINKINFO]) {
 		err = link_vlan(tb[IFLA_LINKINFO], out);
 		if (err)
@@ -491,6 +497,8 @@ int rtnl__link_parse(const struct nlmsghdr *nlh, struct rtnl_link *out)
 	 * only a VLAN's lower device is of use. */
 	if (out->vlan_id >= 0 && tb[IFLA_LINK])
 		out->link_ifindex = mnl_attr_get_u32(tb[IFLA_LINK]);
+	if (out->vlan_id >= 0 && tb[IFLA_LINK_NETNSID])
+		out->link_netnsid = (int)mnl_attr_get_u32(tb[IFLA_LINK_NETNSID]);
 	return 0;
 }
 
@@ -565,7 +573,8 @@ static int link_get_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int rtnl__link_by_name(const char *name, struct rtnl_link *out)
+/* RTM_GETLINK of one link, by name (name set) or by index. */
+static int link_get(const char *name, int ifindex, struct rtnl_link *out)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct link_get g = {out, 0};
@@ -573,17 +582,41 @@ int rtnl__link_by_name(const char *name, struct rtnl_link *out)
 	struct ifinfomsg *ifi;
 	int err;
 
+	nlh = put_request(buf, RTM_GETLINK, NLM_F_ACK);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = name ? 0 : ifindex;
+	if (name)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	err = rtnl_talk(nlh, link_get_cb, &g);
+	if (!err && !g.found)
+		err = -ENODEV;
+	return err;
+}
+
+int rtnl__link_by_index(int ifindex, struct rtnl_link *out)
+{
+	int err;
+
+	if (ifindex <= 0) {
+		pr_warn("rtnl: bad link index %d\n", ifindex);
+		return -EINVAL;
+	}
+	err = link_get(NULL, ifindex, out);
+	if (err)
+		pr_warn("rtnl: link %d: %s\n", ifindex, strerror(-err));
+	return err;
+}
+
+int rtnl__link_by_name(const char *name, struct rtnl_link *out)
+{
+	int err;
+
 	if (!name || !*name || strlen(name) >= IFNAMSIZ) {
 		pr_warn("rtnl: bad link name\n");
 		return -EINVAL;
 	}
-	nlh = put_request(buf, RTM_GETLINK, NLM_F_ACK);
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	err = rtnl_talk(nlh, link_get_cb, &g);
-	if (!err && !g.found)
-		err = -ENODEV;
+	err = link_get(name, 0, out);
 	if (err)
 		pr_warn("rtnl: link %s: %s\n", name, strerror(-err));
 	return err;

@@ -31,11 +31,14 @@ struct rtnl_link {
 	int up;
 	int loopback;
 	int vlan_id;	  /* -1 unless a VLAN device */
+	int vlan_proto;	  /* a VLAN device's tag protocol, host order (ETH_P_8021Q) */
 	int link_ifindex; /* lower device of a VLAN device, else 0 */
+	int link_netnsid; /* namespace of that lower device if another, else -1 */
 };
 /* Dumps the namespace's links into out[max]; sets *n. */
 int rtnl__links(struct rtnl_link *out, size_t max, size_t *n);
 int rtnl__link_by_name(const char *name, struct rtnl_link *out);
+int rtnl__link_by_index(int ifindex, struct rtnl_link *out);
 /* One RTM_NEWLINK message into *out, every attribute checked; -EINVAL when
  * malformed. What the two calls above use, exposed for tests (the test
  * kernel has no VLAN devices to dump). */

@@ -9,12 +9,15 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <criterion/criterion.h>
 #include "xlb.skel.h"
+#include "dataplane.h"
 #include "maglev.h"
+#include "rtnl.h"
 #include "harness.h"
 
 #define H_ADDR_STR  64
@@ -333,12 +336,32 @@ void h_tx_port(const char *ifname)
 	cr_assert_eq(err, 0, "tx port %s: %d", ifname, err);
 }
 
+void h_vlan_link(struct rtnl_link *l, const char *ifname, const char *lower, __u16 vid)
+{
+	memset(l, 0, sizeof(*l));
+	snprintf(l->name, sizeof(l->name), "%s", ifname);
+	l->ifindex = (int)if_nametoindex(ifname);
+	l->up = 1;
+	l->vlan_id = vid;
+	l->vlan_proto = ETH_P_8021Q;
+	l->link_ifindex = (int)if_nametoindex(lower);
+	l->link_netnsid = -1;
+}
+
+/* Written as xlbd writes it, from the links netlink gives: ifname stands in
+ * for a VLAN device on lower (the test kernel has no 8021q). */
 void h_vlan_if(const char *ifname, const char *lower, __u16 vid)
 {
-	struct xlb_vlan_if v = {.lower_ifindex = if_nametoindex(lower), .vlan_id = vid};
-	int err = xlb_vlan_if__set(&h_lab.m, if_nametoindex(ifname), &v);
+	struct rtnl_link vlan, low;
+	__u32 port = 0;
+	int err;
 
+	h_vlan_link(&vlan, ifname, lower, vid);
+	cr_assert_eq(rtnl__link_by_name(lower, &low), 0, "link %s", lower);
+	err = dataplane__egress_port(&h_lab.m, &vlan, &low, &port);
 	cr_assert_eq(err, 0, "vlan if %s: %d", ifname, err);
+	cr_assert_eq(port, if_nametoindex(lower), "vlan %s: port %u, want its lower %s", ifname,
+		     port, lower);
 }
 
 void h_neigh(const char *addr, __u8 dmac[PKT_MAC_LEN], __u8 smac[PKT_MAC_LEN])

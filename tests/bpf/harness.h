@@ -140,7 +140,11 @@ void h_ring_set(__u32 vip_id, const __u32 *ids);
  * h_backend; returns a malloc'ed XLB_RING_SIZE array. */
 __u32 *h_ring_maglev(const __u32 *ids, size_t n);
 void h_tx_port(const char *ifname);
+/* vlan_ifs written through xlbd's own dataplane__egress_port. */
 void h_vlan_if(const char *ifname, const char *lower, __u16 vid);
+/* A VLAN link as netlink would give it, ifname standing in for the device. */
+struct rtnl_link;
+void h_vlan_link(struct rtnl_link *l, const char *ifname, const char *lower, __u16 vid);
 
 /* The neighbour MAC of a lab backend and the MAC of its device. */
 void h_neigh(const char *addr, __u8 dmac[PKT_MAC_LEN], __u8 smac[PKT_MAC_LEN]);

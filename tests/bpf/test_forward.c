@@ -4,12 +4,19 @@
  * frames, XDP_TX vs redirect, outer sources, FIB failures, VLAN egress,
  * per-VIP and per-backend counters.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <linux/bpf.h>
 #include <criterion/criterion.h>
+#include <bpf/bpf.h>
+#include <linux/if_ether.h>
+#include "dataplane.h"
 #include "harness.h"
+#include "rtnl.h"
+#include "xlb.skel.h"
 
 #define VIP_IPIP      1
 #define VIP_DSR	      2
@@ -333,6 +340,38 @@ Test(forward, vlan_egress_redirect_v4)
 Test(forward, vlan_egress_redirect_v6)
 {
 	vlan_out(H_FAM6, H_BE6_B1, H_IF_B, OUT_VID_B, IN_TCI, XDP_REDIRECT, XLB_STAT_FWD_REDIRECT);
+}
+
+/* What xlbd does with the egress device of a backend's route: a plain
+ * device is the port itself and gets no vlan_ifs entry; a VLAN device the
+ * program cannot tag for is refused, and writes nothing. */
+Test(forward, vlan_egress_port_refusals)
+{
+	struct rtnl_link plain, vlan, stacked;
+	__u32 port = 0, a = if_nametoindex(H_IF_A);
+	struct xlb_vlan_if v;
+
+	cr_assert_eq(rtnl__link_by_name(H_IF_A, &plain), 0);
+	cr_assert_eq(dataplane__egress_port(&h_lab.m, &plain, NULL, &port), 0);
+	cr_assert_eq(port, a);
+	h_vlan_link(&vlan, H_IF_A, H_IF_B, OUT_VID_A);
+	vlan.vlan_proto = ETH_P_8021AD;
+	cr_assert_eq(dataplane__egress_port(&h_lab.m, &vlan, &plain, &port), -EOPNOTSUPP,
+		     "802.1ad");
+	h_vlan_link(&vlan, H_IF_A, H_IF_B, OUT_VID_A);
+	vlan.link_netnsid = 1;
+	cr_assert_eq(dataplane__egress_port(&h_lab.m, &vlan, &plain, &port), -EOPNOTSUPP,
+		     "lower device in another namespace");
+	h_vlan_link(&vlan, H_IF_A, H_IF_B, OUT_VID_A);
+	cr_assert_eq(dataplane__egress_port(&h_lab.m, &vlan, NULL, &port), -ENODEV, "no lower");
+	cr_assert_eq(dataplane__egress_port(&h_lab.m, &vlan, &plain, &port), -ENODEV,
+		     "lower is not the link's");
+	h_vlan_link(&stacked, H_IF_B, H_IF_A, OUT_VID_B);
+	h_vlan_link(&vlan, H_IF_A, H_IF_B, OUT_VID_A);
+	cr_assert_eq(dataplane__egress_port(&h_lab.m, &vlan, &stacked, &port), -EOPNOTSUPP,
+		     "stacked VLAN");
+	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(h_lab.skel->maps.vlan_ifs), &a, &v), -ENOENT,
+		     "a refused or plain link left a vlan_ifs entry");
 }
 
 /* Several packets of one flow count to their VIP and backend only. */

@@ -17,6 +17,7 @@
 #include <net/if.h>
 #include <criterion/criterion.h>
 #include <libmnl/libmnl.h>
+#include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
@@ -339,6 +340,20 @@ Test(rtnl, link_by_name)
 	cr_assert_eq(rtnl__link_by_name("xlbt-nosuch", &l), -ENODEV);
 }
 
+Test(rtnl, link_by_index)
+{
+	struct rtnl_link l;
+
+	make_pair(0);
+	memset(&l, 0, sizeof(l));
+	cr_assert_eq(rtnl__link_by_index(ifindex("xa"), &l), 0);
+	cr_assert_str_eq(l.name, "xa");
+	cr_assert_eq(l.mtu, XA_MTU);
+	cr_assert_eq(l.vlan_id, -1, "a veth is no VLAN device");
+	cr_assert_eq(rtnl__link_by_index(INT32_MAX, &l), -ENODEV);
+	cr_assert_eq(rtnl__link_by_index(0, &l), -EINVAL);
+}
+
 /* The test kernel has no 8021q: a VLAN link message is made by hand. */
 static struct nlmsghdr *link_msg(char *buf, const char *kind, int vlan_attr_bytes)
 {
@@ -386,6 +401,38 @@ Test(rtnl, link_parse_vlan)
 	cr_assert_eq(rtnl__link_parse(link_msg(buf, "vlan", 0), &l), -EINVAL, "no VLAN id");
 	cr_assert_eq(rtnl__link_parse(link_msg(buf, "vlan", sizeof(__u32)), &l), -EINVAL,
 		     "4-byte VLAN id accepted");
+}
+
+/* The tag protocol (802.1Q unless the message says) and a lower device in
+ * another namespace: what decides whether the program can send for it. */
+Test(rtnl, link_parse_vlan_protocol_and_namespace)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct nlattr *info, *data;
+	struct rtnl_link l;
+
+	cr_assert_eq(rtnl__link_parse(link_msg(buf, "vlan", sizeof(__u16)), &l), 0);
+	cr_assert_eq(l.vlan_proto, ETH_P_8021Q);
+	cr_assert_eq(l.link_netnsid, -1);
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWLINK;
+	mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, "eth0.42");
+	mnl_attr_put_u32(nlh, IFLA_LINK, 7);
+	mnl_attr_put_u32(nlh, IFLA_LINK_NETNSID, 3);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "vlan");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	mnl_attr_put_u16(nlh, IFLA_VLAN_ID, 42);
+	mnl_attr_put_u16(nlh, IFLA_VLAN_PROTOCOL, htons(ETH_P_8021AD));
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+	cr_assert_eq(rtnl__link_parse(nlh, &l), 0);
+	cr_assert_eq(l.vlan_proto, ETH_P_8021AD, "protocol 0x%x", l.vlan_proto);
+	cr_assert_eq(l.link_netnsid, 3);
+	cr_assert_eq(l.link_ifindex, 7);
 }
 
 Test(rtnl, link_parse_rejects_bad_lengths)
