@@ -424,13 +424,34 @@ static int nexthop_port(const struct xlb_maps *m, int ifindex, __u32 *port)
 	return dataplane__egress_port(m, &link, err ? NULL : &lower, port);
 }
 
+/* The egress device ifindex in tx_ports, once per round (ports, *nports):
+ * 0, or -errno when it could not be added. */
+static int nexthop_add_port(const struct xlb_maps *m, int ifindex, int *ports, size_t *nports)
+{
+	__u32 port;
+	size_t k;
+	int err;
+
+	for (k = 0; k < *nports && ports[k] != ifindex; k++)
+		;
+	if (k < *nports || *nports == NEXTHOP_MAX_PORTS)
+		return 0;
+	ports[(*nports)++] = ifindex;
+	err = nexthop_port(m, ifindex, &port);
+	if (err)
+		return err;
+	err = xlb_tx_port__add(m, port);
+	if (err)
+		pr_warn("tx port %u: %s\n", port, strerror(-err));
+	return err;
+}
+
 int dataplane__ensure_nexthops(const struct xlb_maps *m, const struct xlb_state *from,
 			       const struct xlb_state *s, unsigned int *failed)
 {
-	int ports[NEXTHOP_MAX_PORTS];
-	size_t i, j, k, nports = 0;
-	int ifindex, err;
-	__u32 port;
+	int ports[NEXTHOP_MAX_PORTS], legs[RTNL_NEXTHOPS_MAX];
+	size_t i, j, k, nports = 0, nlegs;
+	int err;
 
 	*failed = 0;
 	for (i = 0; i < s->nr_vips; i++) {
@@ -441,21 +462,11 @@ int dataplane__ensure_nexthops(const struct xlb_maps *m, const struct xlb_state 
 			    from->be_ids.gen[b->id] == b->generation)
 				continue;
 			/* rtnl logs the failure; housekeeping retries it */
-			if (rtnl__prepare_nexthop(b->family, &b->addr, &ifindex)) {
-				(*failed)++;
-				continue;
-			}
-			for (k = 0; k < nports && ports[k] != ifindex; k++)
-				;
-			if (k < nports || nports == NEXTHOP_MAX_PORTS)
-				continue;
-			ports[nports++] = ifindex;
-			err = nexthop_port(m, ifindex, &port);
-			if (!err) {
-				err = xlb_tx_port__add(m, port);
-				if (err)
-					pr_warn("tx port %u: %s\n", port, strerror(-err));
-			}
+			err = rtnl__prepare_nexthops(b->family, &b->addr, legs, RTNL_NEXTHOPS_MAX,
+						     &nlegs);
+			for (k = 0; k < nlegs; k++)
+				if (nexthop_add_port(m, legs[k], ports, &nports))
+					err = -EIO;
 			if (err)
 				(*failed)++;
 		}

@@ -222,11 +222,67 @@ static struct nlmsghdr *put_request(char *buf, int type, int flags)
 struct route_reply {
 	struct rtnl_af af;
 	unsigned char type;
-	int oif;
-	int has_gateway;
-	int has_via;
-	struct xlb_addr gateway;
+	struct rtnl_nexthop *hops;
+	size_t max, n;
+	int has_via; /* a next hop of the other family */
+	int bad;     /* a malformed next hop */
 };
+
+/* One next hop: its device and gateway attributes (dst's own when none). */
+static void route_hop(struct route_reply *r, int oif, const struct nlattr *gateway,
+		      const struct nlattr *via)
+{
+	struct rtnl_nexthop *h;
+
+	if (via) {
+		r->has_via = 1;
+		return;
+	}
+	if (r->n == r->max)
+		return;
+	h = &r->hops[r->n++];
+	memset(h, 0, sizeof(*h));
+	h->ifindex = oif;
+	h->has_gateway = gateway != NULL;
+	if (gateway)
+		memcpy(&h->via, mnl_attr_get_payload(gateway), r->af.bytes);
+}
+
+/* RTA_MULTIPATH: struct rtnexthop records, each followed by its own
+ * attributes. Dead legs are skipped, as the kernel skips them. */
+static int route_multipath(struct route_reply *r, const struct nlattr *mp)
+{
+	const struct attr_policy policy[RTA_MAX + 1] = {
+		[RTA_GATEWAY] = {MNL_TYPE_BINARY, r->af.bytes},
+		[RTA_VIA] = {MNL_TYPE_BINARY, 0},
+	};
+	const char *p = mnl_attr_get_payload(mp);
+	size_t left = mnl_attr_get_payload_len(mp);
+	const struct rtnexthop *nh;
+	struct attr_table t;
+	unsigned int legs;
+	size_t step;
+
+	for (legs = 0; legs < RTNL_NEXTHOPS_MAX && left >= sizeof(*nh); legs++) {
+		const struct nlattr *tb[RTA_MAX + 1] = {0};
+
+		nh = (const struct rtnexthop *)p;
+		if (nh->rtnh_len < sizeof(*nh) || nh->rtnh_len > left)
+			return -EINVAL;
+		t = (struct attr_table){policy, RTA_MAX, tb};
+		if (mnl_attr_parse_payload(RTNH_DATA(nh), nh->rtnh_len - RTNH_LENGTH(0), attr_cb,
+					   &t) < 0)
+			return -EINVAL;
+		if (!(nh->rtnh_flags & RTNH_F_DEAD))
+			route_hop(r, nh->rtnh_ifindex, tb[RTA_GATEWAY], tb[RTA_VIA]);
+		step = RTNH_ALIGN(nh->rtnh_len);
+		if (step >= left)
+			break;
+		left -= step;
+		p += step;
+	}
+	return 0;
+}
 
 static int route_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -236,6 +292,7 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 		[RTA_OIF] = {MNL_TYPE_U32, 0},
 		[RTA_GATEWAY] = {MNL_TYPE_BINARY, r->af.bytes},
 		[RTA_VIA] = {MNL_TYPE_BINARY, 0},
+		[RTA_MULTIPATH] = {MNL_TYPE_BINARY, 0},
 	};
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 
@@ -244,24 +301,26 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	if (parse_attrs(nlh, sizeof(*rtm), policy, RTA_MAX, tb) < 0)
 		return MNL_CB_ERROR;
 	r->type = rtm->rtm_type;
-	if (tb[RTA_OIF])
-		r->oif = mnl_attr_get_u32(tb[RTA_OIF]);
-	if (tb[RTA_GATEWAY]) {
-		memcpy(&r->gateway, mnl_attr_get_payload(tb[RTA_GATEWAY]), r->af.bytes);
-		r->has_gateway = 1;
+	if (tb[RTA_MULTIPATH]) {
+		if (route_multipath(r, tb[RTA_MULTIPATH]))
+			r->bad = 1;
+	} else if (tb[RTA_OIF]) {
+		route_hop(r, (int)mnl_attr_get_u32(tb[RTA_OIF]), tb[RTA_GATEWAY], tb[RTA_VIA]);
 	}
-	r->has_via = tb[RTA_VIA] != NULL;
 	return MNL_CB_OK;
 }
 
-int rtnl__route_get(int family, const struct xlb_addr *dst, int *ifindex, struct xlb_addr *via)
+int rtnl__route_nexthops(int family, const struct xlb_addr *dst, struct rtnl_nexthop *hops,
+			 size_t max, size_t *n)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE], str[INET6_ADDRSTRLEN];
-	struct route_reply r = {0};
+	struct route_reply r = {.hops = hops, .max = max};
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
+	size_t i;
 	int err;
 
+	*n = 0;
 	err = rtnl_af(family, &r.af);
 	if (err)
 		return err;
@@ -269,6 +328,9 @@ int rtnl__route_get(int family, const struct xlb_addr *dst, int *ifindex, struct
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = r.af.af;
 	rtm->rtm_dst_len = r.af.bits;
+	/* the route as the FIB holds it: every leg of a multipath route, where
+	 * a plain lookup resolves one (bpf_fib_lookup hashes flows over all) */
+	rtm->rtm_flags = RTM_F_FIB_MATCH;
 	mnl_attr_put(nlh, RTA_DST, r.af.bytes, dst);
 
 	err = rtnl_talk(nlh, route_cb, &r);
@@ -277,23 +339,36 @@ int rtnl__route_get(int family, const struct xlb_addr *dst, int *ifindex, struct
 			strerror(-err));
 		return err;
 	}
-	if (r.type != RTN_UNICAST || !r.oif) {
+	if (r.type != RTN_UNICAST || r.bad || (!r.n && !r.has_via)) {
 		pr_warn("rtnl: route to %s: not a unicast route (type %u)\n",
 			addr_str(&r.af, dst, str, sizeof(str)), r.type);
 		return -EHOSTUNREACH;
 	}
-	if (r.has_via) {
+	if (!r.n) {
 		/* IPv4 over an IPv6 next hop: its neighbour is of the other
 		 * family, which xlb does not manage. */
 		pr_warn("rtnl: route to %s: next hop of another family\n",
 			addr_str(&r.af, dst, str, sizeof(str)));
 		return -EAFNOSUPPORT;
 	}
-	if (!r.has_gateway)
-		memcpy(&r.gateway, dst, r.af.bytes); /* on-link */
-	*ifindex = r.oif;
-	memset(via, 0, sizeof(*via));
-	memcpy(via, &r.gateway, r.af.bytes);
+	for (i = 0; i < r.n; i++)
+		if (!hops[i].has_gateway)
+			memcpy(&hops[i].via, dst, r.af.bytes); /* on-link */
+	*n = r.n;
+	return 0;
+}
+
+int rtnl__route_get(int family, const struct xlb_addr *dst, int *ifindex, struct xlb_addr *via)
+{
+	struct rtnl_nexthop hops[RTNL_NEXTHOPS_MAX];
+	size_t n;
+	int err;
+
+	err = rtnl__route_nexthops(family, dst, hops, RTNL_NEXTHOPS_MAX, &n);
+	if (err)
+		return err;
+	*ifindex = hops[0].ifindex;
+	*via = hops[0].via;
 	return 0;
 }
 
@@ -410,19 +485,28 @@ int rtnl__neigh_delete(int family, const struct xlb_addr *addr, int ifindex)
 	return err;
 }
 
-int rtnl__prepare_nexthop(int family, const struct xlb_addr *backend, int *ifindex)
+int rtnl__prepare_nexthops(int family, const struct xlb_addr *backend, int *ifindexes, size_t max,
+			   size_t *n)
 {
-	struct xlb_addr via;
-	int oif, err;
+	struct rtnl_nexthop hops[RTNL_NEXTHOPS_MAX];
+	size_t nhops, i;
+	int err, first = 0;
 
-	err = rtnl__route_get(family, backend, &oif, &via);
+	*n = 0;
+	err = rtnl__route_nexthops(family, backend, hops, RTNL_NEXTHOPS_MAX, &nhops);
 	if (err)
 		return err;
-	err = rtnl__neigh_managed(family, &via, oif);
-	if (err)
-		return err;
-	*ifindex = oif;
-	return 0;
+	/* every leg that can be prepared is; the first failure is reported */
+	for (i = 0; i < nhops; i++) {
+		err = rtnl__neigh_managed(family, &hops[i].via, hops[i].ifindex);
+		if (err) {
+			first = first ? first : err;
+			continue;
+		}
+		if (*n < max)
+			ifindexes[(*n)++] = hops[i].ifindex;
+	}
+	return first;
 }
 
 /* --- links --- */

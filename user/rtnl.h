@@ -10,8 +10,20 @@
 #include <stddef.h>
 #include <xlb/abi.h>
 
-/* Next hop toward dst: egress ifindex and the gateway (dst itself when
- * on-link). family is enum xlb_family. */
+/* Legs of a route kept: a multipath route's beyond them are not prepared. */
+#define RTNL_NEXTHOPS_MAX 16
+
+struct rtnl_nexthop {
+	int ifindex;
+	int has_gateway;
+	struct xlb_addr via; /* the gateway, or dst itself when on-link */
+};
+
+/* The next hops of the route toward dst as the FIB holds it: one, or every
+ * live leg of a multipath route (up to max). family is enum xlb_family. */
+int rtnl__route_nexthops(int family, const struct xlb_addr *dst, struct rtnl_nexthop *hops,
+			 size_t max, size_t *n);
+/* The first of them: egress ifindex and gateway. */
 int rtnl__route_get(int family, const struct xlb_addr *dst, int *ifindex, struct xlb_addr *via);
 
 /* Ensures a kernel-managed neighbour entry for addr on ifindex (like
@@ -20,9 +32,12 @@ int rtnl__route_get(int family, const struct xlb_addr *dst, int *ifindex, struct
 int rtnl__neigh_managed(int family, const struct xlb_addr *addr, int ifindex);
 int rtnl__neigh_delete(int family, const struct xlb_addr *addr, int ifindex);
 
-/* Route lookup + managed neighbour on the next hop; returns the egress
- * ifindex in *ifindex. What xlbd does for every backend. */
-int rtnl__prepare_nexthop(int family, const struct xlb_addr *backend, int *ifindex);
+/* Route lookup + a managed neighbour on every next hop of the route; their
+ * egress devices in ifindexes[max], *n of them. What xlbd does for every
+ * backend. A leg that fails is left out and its error returned, the
+ * others still prepared. */
+int rtnl__prepare_nexthops(int family, const struct xlb_addr *backend, int *ifindexes, size_t max,
+			   size_t *n);
 
 struct rtnl_link {
 	int ifindex;

@@ -228,11 +228,12 @@ static int write_tx_ports(const struct xlb_maps *m)
 
 static int prepare_neighbours(const struct smoke *s)
 {
-	size_t i;
-	int err, ifindex;
+	int err, ifindexes[RTNL_NEXTHOPS_MAX];
+	size_t i, n;
 
 	for (i = 0; i < s->nbackend; i++) {
-		err = rtnl__prepare_nexthop(s->backend[i].family, &s->backend[i].addr, &ifindex);
+		err = rtnl__prepare_nexthops(s->backend[i].family, &s->backend[i].addr, ifindexes,
+					     RTNL_NEXTHOPS_MAX, &n);
 		if (err) {
 			pr_warn("next hop of backend %zu: %s\n", i + 1, strerror(-err));
 			return err;

@@ -167,17 +167,22 @@ Test(rtnl, route_none)
 
 /* The kernel's view of one neighbour on xa, as `ip neigh` prints it
  * ("LLADDR-and-flags STATE"), or "" when there is none. */
-static void neigh_show(const char *a, char *line, size_t len)
+static void neigh_show_on(const char *a, const char *dev, char *line, size_t len)
 {
 	char cmd[CMD_MAX];
 	FILE *f;
 
-	snprintf(cmd, sizeof(cmd), "ip neigh show to %s dev xa", a);
+	snprintf(cmd, sizeof(cmd), "ip neigh show to %s dev %s", a, dev);
 	f = popen(cmd, "r");
 	cr_assert_not_null(f);
 	if (!fgets(line, len, f))
 		line[0] = '\0';
 	cr_assert_eq(pclose(f), 0, "%s", cmd);
+}
+
+static void neigh_show(const char *a, char *line, size_t len)
+{
+	neigh_show_on(a, "xa", line, len);
 }
 
 static int resolved(const char *line)
@@ -275,10 +280,12 @@ Test(rtnl, prepare_nexthop_via_gateway)
 	struct xlb_addr backend = addr(XLB_AF_INET, "198.19.9.9");
 	char line[LINE_MAX_LEN];
 	int oif = 0;
+	size_t n = 0;
 
 	make_pair(1);
 	sh("ip route add 198.19.9.0/24 via " PEER4);
-	cr_assert_eq(rtnl__prepare_nexthop(XLB_AF_INET, &backend, &oif), 0);
+	cr_assert_eq(rtnl__prepare_nexthops(XLB_AF_INET, &backend, &oif, 1, &n), 0);
+	cr_assert_eq(n, 1);
 	cr_assert_eq(oif, ifindex("xa"));
 	neigh_show("198.19.9.9", line, sizeof(line));
 	cr_assert_str_empty(line, "entry for the backend itself: %s", line);
@@ -286,6 +293,42 @@ Test(rtnl, prepare_nexthop_via_gateway)
 	cr_assert(strstr(line, " managed"), "gateway not managed: %s", line);
 	wait_resolved(PEER4, line, sizeof(line));
 	cr_assert(resolved(line), "gateway not resolved: %s", line);
+}
+
+/* A multipath (ECMP) route: bpf_fib_lookup spreads flows over every leg,
+ * so each leg's gateway gets its managed entry and each device comes back;
+ * a plain lookup would have given one leg. */
+static void multipath(int family, const char *backend_s, const char *gw_x, const char *gw_y)
+{
+	struct xlb_addr backend = addr(family, backend_s);
+	int legs[RTNL_NEXTHOPS_MAX];
+	char line[LINE_MAX_LEN];
+	size_t n = 0;
+
+	make_pair(0);
+	make_gateway_pair();
+	sh("ip %s route add %s/%d nexthop via %s dev xa nexthop via %s dev ya",
+	   family == XLB_AF_INET ? "-4" : "-6", backend_s, family == XLB_AF_INET ? 24 : 64, gw_x,
+	   gw_y);
+	cr_assert_eq(rtnl__prepare_nexthops(family, &backend, legs, RTNL_NEXTHOPS_MAX, &n), 0);
+	cr_assert_eq(n, 2, "%zu legs", n);
+	cr_assert((legs[0] == ifindex("xa") && legs[1] == ifindex("ya")) ||
+			  (legs[0] == ifindex("ya") && legs[1] == ifindex("xa")),
+		  "legs %d %d", legs[0], legs[1]);
+	neigh_show_on(gw_x, "xa", line, sizeof(line));
+	cr_assert(strstr(line, " managed"), "first leg's gateway not managed: '%s'", line);
+	neigh_show_on(gw_y, "ya", line, sizeof(line));
+	cr_assert(strstr(line, " managed"), "second leg's gateway not managed: '%s'", line);
+}
+
+Test(rtnl, prepare_nexthops_every_leg_of_a_multipath_route_v4)
+{
+	multipath(XLB_AF_INET, "198.19.8.0", PEER4, "198.18.2.254");
+}
+
+Test(rtnl, prepare_nexthops_every_leg_of_a_multipath_route_v6)
+{
+	multipath(XLB_AF_INET6, "2001:2:0:8::", PEER6, "2001:2:0:2::fe");
 }
 
 static const struct rtnl_link *find_link(const struct rtnl_link *l, size_t n, const char *name)
