@@ -34,8 +34,8 @@
 #define XLBD_LOCK_MODE	   0600
 #define XLBD_LOCK_SUFFIX   ".lock"
 #define XLBD_TICK_NS	   1000000000ULL /* housekeeping: rates every tick */
-#define XLBD_NEXTHOP_TICKS 30		 /* next hops re-ensured every this many ticks */
-#define XLBD_ROUTE_TICKS   10		 /* announced routes re-checked every this many ticks */
+#define XLBD_NEXTHOP_TICKS 30 /* each backend's next hops re-ensured every this many ticks */
+#define XLBD_ROUTE_TICKS   10 /* announced routes re-checked every this many ticks */
 
 static const char *mode_name(enum xlb_attach_mode mode)
 {
@@ -212,19 +212,34 @@ static void announce_sync(struct xlbd *d)
 		pr_debug("%s: announcements incomplete (%s): retried\n", d->name, strerror(-err));
 }
 
-static void housekeeping(struct xlbd *d, bool nexthops)
+/* What a housekeeping tick does with the backends' next hops. */
+enum xlbd_nexthops {
+	XLBD_NEXTHOPS_NONE,
+	XLBD_NEXTHOPS_SHARE, /* the tick's share of a round */
+	XLBD_NEXTHOPS_ALL,
+};
+
+/* Rates, and the backends' next hops: all of them, or a tick's share. */
+static void housekeeping(struct xlbd *d, enum xlbd_nexthops nh)
 {
-	unsigned int failed;
-	int err;
+	unsigned int failed = 0;
+	size_t i, total = 0;
+	int err = 0;
 
 	if (!d->attached)
 		return;
 	err = rates__sample(d->rates, &d->maps, &d->state);
 	if (err)
 		pr_debug("rates: %s\n", strerror(-err));
-	if (!nexthops)
-		return;
-	err = dataplane__ensure_nexthops(&d->maps, NULL, &d->state, &failed);
+	for (i = 0; i < d->state.nr_vips; i++)
+		total += d->state.vips[i].nr_be;
+	if (nh == XLBD_NEXTHOPS_ALL)
+		err = dataplane__ensure_nexthops(&d->maps, NULL, &d->state, &failed);
+	else if (nh == XLBD_NEXTHOPS_SHARE)
+		/* every backend once in XLBD_NEXTHOP_TICKS ticks */
+		err = dataplane__ensure_nexthops_some(
+			&d->maps, &d->state, &d->nexthop_cursor,
+			(total + XLBD_NEXTHOP_TICKS - 1) / XLBD_NEXTHOP_TICKS, &failed);
 	if (err || failed)
 		pr_debug("next hops: %u failed\n", failed);
 }
@@ -282,7 +297,7 @@ static void on_signal(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
 				pr_debug("SIGHUP: access log not reopened\n");
 			if (xlbd__reload(d))
 				pr_debug("SIGHUP: reload failed\n");
-			housekeeping(d, true);
+			housekeeping(d, XLBD_NEXTHOPS_ALL);
 			continue;
 		}
 		pr_info("%s: stopping; the program stays attached and keeps forwarding\n",
@@ -303,7 +318,7 @@ static void on_timer(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
 	if (xlb_timerfd__read(fd, &n) || !n)
 		return;
 	d->ticks += n;
-	housekeeping(d, d->ticks % XLBD_NEXTHOP_TICKS < n);
+	housekeeping(d, XLBD_NEXTHOPS_SHARE);
 	xlbd__metrics_tick(d);
 	if (d->ticks % XLBD_ROUTE_TICKS < n)
 		announce_sync(d);
@@ -452,7 +467,7 @@ int xlbd__start(struct xlbd *d)
 	if (!err)
 		err = open_loop(d);
 	if (!err) {
-		housekeeping(d, false);
+		housekeeping(d, XLBD_NEXTHOPS_NONE);
 		pr_info("%s: listening on %s\n", d->name, d->sock_path);
 	}
 cleanup:

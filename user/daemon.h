@@ -75,6 +75,7 @@ struct xlbd {
 	int sig_fd;
 	int timer_fd;
 	unsigned long ticks;
+	size_t nexthop_cursor; /* housekeeping's place in the backends */
 	struct ctl_server *ctl;
 	struct xlb_rates *rates;
 	struct health_sync *hs;

@@ -446,12 +446,26 @@ static int nexthop_add_port(const struct xlb_maps *m, int ifindex, int *ports, s
 	return err;
 }
 
+/* One backend's next hops, managed neighbours and egress ports; -errno if
+ * any leg or port failed (rtnl and nexthop_add_port log why). */
+static int nexthop_ensure(const struct xlb_maps *m, const struct state_backend *b, int *ports,
+			  size_t *nports)
+{
+	int legs[RTNL_NEXTHOPS_MAX], err;
+	size_t k, nlegs;
+
+	err = rtnl__prepare_nexthops(b->family, &b->addr, legs, RTNL_NEXTHOPS_MAX, &nlegs);
+	for (k = 0; k < nlegs; k++)
+		if (nexthop_add_port(m, legs[k], ports, nports))
+			err = -EIO;
+	return err;
+}
+
 int dataplane__ensure_nexthops(const struct xlb_maps *m, const struct xlb_state *from,
 			       const struct xlb_state *s, unsigned int *failed)
 {
-	int ports[NEXTHOP_MAX_PORTS], legs[RTNL_NEXTHOPS_MAX];
-	size_t i, j, k, nports = 0, nlegs;
-	int err;
+	int ports[NEXTHOP_MAX_PORTS];
+	size_t i, j, nports = 0;
 
 	*failed = 0;
 	for (i = 0; i < s->nr_vips; i++) {
@@ -461,16 +475,44 @@ int dataplane__ensure_nexthops(const struct xlb_maps *m, const struct xlb_state 
 			if (from && from->be_ids.used[b->id] &&
 			    from->be_ids.gen[b->id] == b->generation)
 				continue;
-			/* rtnl logs the failure; housekeeping retries it */
-			err = rtnl__prepare_nexthops(b->family, &b->addr, legs, RTNL_NEXTHOPS_MAX,
-						     &nlegs);
-			for (k = 0; k < nlegs; k++)
-				if (nexthop_add_port(m, legs[k], ports, &nports))
-					err = -EIO;
-			if (err)
+			/* housekeeping retries a failure */
+			if (nexthop_ensure(m, b, ports, &nports))
 				(*failed)++;
 		}
 	}
+	return 0;
+}
+
+int dataplane__ensure_nexthops_some(const struct xlb_maps *m, const struct xlb_state *s,
+				    size_t *cursor, size_t count, unsigned int *failed)
+{
+	int ports[NEXTHOP_MAX_PORTS];
+	size_t i, j, n, total = 0, nports = 0;
+
+	*failed = 0;
+	for (i = 0; i < s->nr_vips; i++)
+		total += s->vips[i].nr_be;
+	if (!total) {
+		*cursor = 0;
+		return 0;
+	}
+	if (*cursor >= total) /* backends went since the last call */
+		*cursor = 0;
+	if (count > total)
+		count = total;
+	/* the cursor-th backend, in VIP order */
+	for (i = 0, j = *cursor; j >= s->vips[i].nr_be; i++)
+		j -= s->vips[i].nr_be;
+	for (n = 0; n < count; n++, j++) {
+		/* total > 0: some VIP ahead has a backend */
+		while (j >= s->vips[i].nr_be) {
+			j = 0;
+			i = (i + 1) % s->nr_vips;
+		}
+		if (nexthop_ensure(m, &s->vips[i].be[j], ports, &nports))
+			(*failed)++;
+	}
+	*cursor = (*cursor + count) % total;
 	return 0;
 }
 

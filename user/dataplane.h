@@ -51,6 +51,12 @@ int dataplane__config_entry(const struct xlb_state *s, struct xlb_config *out);
  * are logged and counted in *failed; housekeeping tries again. */
 int dataplane__ensure_nexthops(const struct xlb_maps *m, const struct xlb_state *from,
 			       const struct xlb_state *to, unsigned int *failed);
+/* The same for count backends of s from the *cursor-th on, in VIP order,
+ * wrapping; *cursor moves past them. Housekeeping spreads a round over its
+ * ticks with it: each lookup is a netlink round trip, thousands of them at
+ * once a stall of the loop. */
+int dataplane__ensure_nexthops_some(const struct xlb_maps *m, const struct xlb_state *s,
+				    size_t *cursor, size_t count, unsigned int *failed);
 
 /* The device the program redirects to for a route leaving by link: link
  * itself, or for a VLAN device (on which XDP cannot send) its lower device,
