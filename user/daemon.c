@@ -238,7 +238,7 @@ static void housekeeping(struct xlbd *d, enum xlbd_nexthops nh)
 	else if (nh == XLBD_NEXTHOPS_SHARE)
 		/* every backend once in XLBD_NEXTHOP_TICKS ticks */
 		err = dataplane__ensure_nexthops_some(
-			&d->maps, &d->state, &d->nexthop_cursor,
+			&d->maps, &d->state, &d->nexthop_round,
 			(total + XLBD_NEXTHOP_TICKS - 1) / XLBD_NEXTHOP_TICKS, &failed);
 	if (err || failed)
 		pr_debug("next hops: %u failed\n", failed);
@@ -523,6 +523,7 @@ int xlbd__commit(struct xlbd *d, struct xlb_state *next, struct xlb_ctl_err *e)
 	/* Neighbours of new backends start resolving before rings name them;
 	 * a failure here is retried by housekeeping, not fatal. */
 	err = dataplane__ensure_nexthops(&d->maps, &d->state, next, &failed);
+	d->nexthop_round.changed = true;
 	if (err || failed)
 		pr_warn("%s: next hops of %u new backends not ready: retried later\n", d->name,
 			failed);

@@ -16,6 +16,7 @@
 
 #include "announce.h"
 #include "control.h"
+#include "dataplane.h"
 #include "loader.h"
 #include "loop.h"
 #include "maps.h"
@@ -75,7 +76,7 @@ struct xlbd {
 	int sig_fd;
 	int timer_fd;
 	unsigned long ticks;
-	size_t nexthop_cursor; /* housekeeping's place in the backends */
+	struct dataplane_nexthop_round nexthop_round; /* housekeeping's */
 	struct ctl_server *ctl;
 	struct xlb_rates *rates;
 	struct health_sync *hs;

@@ -418,7 +418,8 @@ static int nexthop_port(const struct xlb_maps *m, int ifindex, __u32 *port)
 	err = rtnl__link_by_index(ifindex, &link);
 	if (err)
 		return err;
-	if (link.vlan_id < 0)
+	/* refused before a lower device in another namespace is looked up */
+	if (link.vlan_id < 0 || link.vlan_proto != ETH_P_8021Q || link.link_netnsid >= 0)
 		return dataplane__egress_port(m, &link, NULL, port);
 	err = rtnl__link_by_index(link.link_ifindex, &lower);
 	return dataplane__egress_port(m, &link, err ? NULL : &lower, port);
@@ -483,25 +484,46 @@ int dataplane__ensure_nexthops(const struct xlb_maps *m, const struct xlb_state 
 	return 0;
 }
 
-int dataplane__ensure_nexthops_some(const struct xlb_maps *m, const struct xlb_state *s,
-				    size_t *cursor, size_t count, unsigned int *failed)
+/* A round ends: vlan_ifs entries of devices no route met are dropped, only
+ * after a round that met every backend's (no failure, no backend added). */
+static void nexthop_round_end(const struct xlb_maps *m, struct dataplane_nexthop_round *r)
 {
-	int ports[NEXTHOP_MAX_PORTS];
-	size_t i, j, n, total = 0, nports = 0;
+	size_t removed;
+	int err;
+
+	if (!r->failed && !r->changed) {
+		err = xlb_vlan_if__prune(m, r->ports, r->nports, &removed);
+		if (err)
+			pr_warn("vlan_ifs: %s\n", strerror(-err));
+		else if (removed)
+			pr_info("vlan_ifs: %zu VLAN devices no route uses any more\n", removed);
+	}
+	r->nports = 0;
+	r->failed = 0;
+	r->changed = false;
+}
+
+int dataplane__ensure_nexthops_some(const struct xlb_maps *m, const struct xlb_state *s,
+				    struct dataplane_nexthop_round *r, size_t count,
+				    unsigned int *failed)
+{
+	size_t i, j, n, total = 0;
 
 	*failed = 0;
 	for (i = 0; i < s->nr_vips; i++)
 		total += s->vips[i].nr_be;
-	if (!total) {
-		*cursor = 0;
-		return 0;
+	if (r->cursor >= total) { /* backends went since the last call */
+		r->cursor = 0;
+		r->nports = 0;
+		r->failed = 0;
+		r->changed = false;
 	}
-	if (*cursor >= total) /* backends went since the last call */
-		*cursor = 0;
+	if (!total)
+		return 0;
 	if (count > total)
 		count = total;
 	/* the cursor-th backend, in VIP order */
-	for (i = 0, j = *cursor; j >= s->vips[i].nr_be; i++)
+	for (i = 0, j = r->cursor; j >= s->vips[i].nr_be; i++)
 		j -= s->vips[i].nr_be;
 	for (n = 0; n < count; n++, j++) {
 		/* total > 0: some VIP ahead has a backend */
@@ -509,10 +531,15 @@ int dataplane__ensure_nexthops_some(const struct xlb_maps *m, const struct xlb_s
 			j = 0;
 			i = (i + 1) % s->nr_vips;
 		}
-		if (nexthop_ensure(m, &s->vips[i].be[j], ports, &nports))
+		if (nexthop_ensure(m, &s->vips[i].be[j], r->ports, &r->nports)) {
 			(*failed)++;
+			r->failed++;
+		}
+		if (++r->cursor == total) {
+			nexthop_round_end(m, r);
+			r->cursor = 0;
+		}
 	}
-	*cursor = (*cursor + count) % total;
 	return 0;
 }
 

@@ -11,6 +11,8 @@
 #ifndef XLB_DATAPLANE_H
 #define XLB_DATAPLANE_H
 
+#include <stdbool.h>
+
 #include "errmsg.h"
 #include "maps.h"
 #include "state.h"
@@ -51,12 +53,23 @@ int dataplane__config_entry(const struct xlb_state *s, struct xlb_config *out);
  * are logged and counted in *failed; housekeeping tries again. */
 int dataplane__ensure_nexthops(const struct xlb_maps *m, const struct xlb_state *from,
 			       const struct xlb_state *to, unsigned int *failed);
-/* The same for count backends of s from the *cursor-th on, in VIP order,
- * wrapping; *cursor moves past them. Housekeeping spreads a round over its
- * ticks with it: each lookup is a netlink round trip, thousands of them at
- * once a stall of the loop. */
+/* Housekeeping's round over the backends' next hops, spread over its ticks:
+ * each lookup is a netlink round trip, thousands at once a stall of the
+ * loop. Zeroed to start. */
+struct dataplane_nexthop_round {
+	size_t cursor;		     /* the next backend, in VIP order */
+	int ports[XLB_MAX_TX_PORTS]; /* route devices met this round, each looked up once */
+	size_t nports;
+	unsigned int failed; /* backends that failed this round */
+	bool changed; /* backends came in since it began: it may not have met their devices */
+};
+
+/* The same for count backends of s from the round's cursor on, wrapping.
+ * A round that ends without a failure drops the vlan_ifs entries of VLAN
+ * devices no route met. */
 int dataplane__ensure_nexthops_some(const struct xlb_maps *m, const struct xlb_state *s,
-				    size_t *cursor, size_t count, unsigned int *failed);
+				    struct dataplane_nexthop_round *r, size_t count,
+				    unsigned int *failed);
 
 /* The device the program redirects to for a route leaving by link: link
  * itself, or for a VLAN device (on which XDP cannot send) its lower device,

@@ -568,6 +568,29 @@ int xlb_vlan_if__set(const struct xlb_maps *m, __u32 ifindex, const struct xlb_v
 	return map_update(m->vlan_ifs, &ifindex, v, "vlan interface");
 }
 
+int xlb_vlan_if__prune(const struct xlb_maps *m, const int *keep, size_t n, size_t *removed)
+{
+	__u32 keys[XLB_MAX_TX_PORTS], key, *prev = NULL;
+	size_t i, j, nkeys = 0;
+
+	*removed = 0;
+	/* collected first: deleting while walking restarts the walk */
+	while (nkeys < XLB_MAX_TX_PORTS && !bpf_map_get_next_key(m->vlan_ifs, prev, &key)) {
+		keys[nkeys] = key;
+		prev = &keys[nkeys++];
+	}
+	for (i = 0; i < nkeys; i++) {
+		for (j = 0; j < n && (__u32)keep[j] != keys[i]; j++)
+			;
+		if (j < n)
+			continue;
+		if (bpf_map_delete_elem(m->vlan_ifs, &keys[i]) && errno != ENOENT)
+			return -errno;
+		(*removed)++;
+	}
+	return 0;
+}
+
 int xlb_guard__read(const struct xlb_maps *m, __u32 scope, struct xlb_guard *g)
 {
 	if (scope >= XLB_MAX_VIPS)

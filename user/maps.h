@@ -80,6 +80,9 @@ int xlb_ring__clear(const struct xlb_maps *m, __u32 vip_id);
 int xlb_tx_port__add(const struct xlb_maps *m, __u32 ifindex);
 int xlb_tx_port__del(const struct xlb_maps *m, __u32 ifindex);
 int xlb_vlan_if__set(const struct xlb_maps *m, __u32 ifindex, const struct xlb_vlan_if *v);
+/* Removes every entry whose VLAN device is not among keep[n]; *removed
+ * says how many went. */
+int xlb_vlan_if__prune(const struct xlb_maps *m, const int *keep, size_t n, size_t *removed);
 
 /* The ACL counts, rate limits and flow budget of a scope (XLB_SCOPE_GLOBAL
  * or a VIP id): read whole and written whole by user/acl.c and

@@ -224,8 +224,10 @@ struct route_reply {
 	unsigned char type;
 	struct rtnl_nexthop *hops;
 	size_t max, n;
-	int has_via; /* a next hop of the other family */
-	int bad;     /* a malformed next hop */
+	size_t dropped; /* live legs past max */
+	int has_via;	/* a next hop of the other family */
+	int has_nh_id;	/* a nexthop object the reply does not expand */
+	int bad;	/* a malformed next hop */
 };
 
 /* One next hop: its device and gateway attributes (dst's own when none). */
@@ -238,8 +240,10 @@ static void route_hop(struct route_reply *r, int oif, const struct nlattr *gatew
 		r->has_via = 1;
 		return;
 	}
-	if (r->n == r->max)
+	if (r->n == r->max) {
+		r->dropped++;
 		return;
+	}
 	h = &r->hops[r->n++];
 	memset(h, 0, sizeof(*h));
 	h->ifindex = oif;
@@ -260,10 +264,10 @@ static int route_multipath(struct route_reply *r, const struct nlattr *mp)
 	size_t left = mnl_attr_get_payload_len(mp);
 	const struct rtnexthop *nh;
 	struct attr_table t;
-	unsigned int legs;
 	size_t step;
 
-	for (legs = 0; legs < RTNL_NEXTHOPS_MAX && left >= sizeof(*nh); legs++) {
+	/* bounded by the attribute: each record takes at least its header */
+	while (left >= sizeof(*nh)) {
 		const struct nlattr *tb[RTA_MAX + 1] = {0};
 
 		nh = (const struct rtnexthop *)p;
@@ -289,10 +293,9 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	struct route_reply *r = data;
 	const struct nlattr *tb[RTA_MAX + 1] = {0};
 	struct attr_policy policy[RTA_MAX + 1] = {
-		[RTA_OIF] = {MNL_TYPE_U32, 0},
-		[RTA_GATEWAY] = {MNL_TYPE_BINARY, r->af.bytes},
-		[RTA_VIA] = {MNL_TYPE_BINARY, 0},
-		[RTA_MULTIPATH] = {MNL_TYPE_BINARY, 0},
+		[RTA_OIF] = {MNL_TYPE_U32, 0},	  [RTA_GATEWAY] = {MNL_TYPE_BINARY, r->af.bytes},
+		[RTA_VIA] = {MNL_TYPE_BINARY, 0}, [RTA_MULTIPATH] = {MNL_TYPE_BINARY, 0},
+		[RTA_NH_ID] = {MNL_TYPE_U32, 0},
 	};
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 
@@ -307,16 +310,31 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	} else if (tb[RTA_OIF]) {
 		route_hop(r, (int)mnl_attr_get_u32(tb[RTA_OIF]), tb[RTA_GATEWAY], tb[RTA_VIA]);
 	}
+	r->has_nh_id = tb[RTA_NH_ID] != NULL;
 	return MNL_CB_OK;
+}
+
+/* One RTM_GETROUTE toward dst into r, with rtm_flags. */
+static int route_request(struct route_reply *r, const struct xlb_addr *dst, unsigned int flags)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+
+	nlh = put_request(buf, RTM_GETROUTE, NLM_F_ACK);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = r->af.af;
+	rtm->rtm_dst_len = r->af.bits;
+	rtm->rtm_flags = flags;
+	mnl_attr_put(nlh, RTA_DST, r->af.bytes, dst);
+	return rtnl_talk(nlh, route_cb, r);
 }
 
 int rtnl__route_nexthops(int family, const struct xlb_addr *dst, struct rtnl_nexthop *hops,
 			 size_t max, size_t *n)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE], str[INET6_ADDRSTRLEN];
 	struct route_reply r = {.hops = hops, .max = max};
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
+	char str[INET6_ADDRSTRLEN];
 	size_t i;
 	int err;
 
@@ -324,23 +342,22 @@ int rtnl__route_nexthops(int family, const struct xlb_addr *dst, struct rtnl_nex
 	err = rtnl_af(family, &r.af);
 	if (err)
 		return err;
-	nlh = put_request(buf, RTM_GETROUTE, NLM_F_ACK);
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = r.af.af;
-	rtm->rtm_dst_len = r.af.bits;
 	/* the route as the FIB holds it: every leg of a multipath route, where
 	 * a plain lookup resolves one (bpf_fib_lookup hashes flows over all) */
-	rtm->rtm_flags = RTM_F_FIB_MATCH;
-	mnl_attr_put(nlh, RTA_DST, r.af.bytes, dst);
-
-	err = rtnl_talk(nlh, route_cb, &r);
+	err = route_request(&r, dst, RTM_F_FIB_MATCH);
+	if (!err && !r.n && !r.has_via && r.has_nh_id) {
+		/* a nexthop object, not expanded (nexthop_compat_mode 0): the
+		 * plain lookup still names the leg it resolves to */
+		r = (struct route_reply){.af = r.af, .hops = hops, .max = max};
+		err = route_request(&r, dst, 0);
+	}
 	if (err) {
 		pr_warn("rtnl: route to %s: %s\n", addr_str(&r.af, dst, str, sizeof(str)),
 			strerror(-err));
 		return err;
 	}
 	if (r.type != RTN_UNICAST || r.bad || (!r.n && !r.has_via)) {
-		pr_warn("rtnl: route to %s: not a unicast route (type %u)\n",
+		pr_warn("rtnl: route to %s: no unicast next hop (type %u)\n",
 			addr_str(&r.af, dst, str, sizeof(str)), r.type);
 		return -EHOSTUNREACH;
 	}
@@ -351,6 +368,9 @@ int rtnl__route_nexthops(int family, const struct xlb_addr *dst, struct rtnl_nex
 			addr_str(&r.af, dst, str, sizeof(str)));
 		return -EAFNOSUPPORT;
 	}
+	if (r.dropped)
+		pr_warn("rtnl: route to %s: %zu legs, the first %zu prepared\n",
+			addr_str(&r.af, dst, str, sizeof(str)), r.n + r.dropped, r.n);
 	for (i = 0; i < r.n; i++)
 		if (!hops[i].has_gateway)
 			memcpy(&hops[i].via, dst, r.af.bytes); /* on-link */

@@ -331,6 +331,38 @@ Test(rtnl, prepare_nexthops_every_leg_of_a_multipath_route_v6)
 	multipath(XLB_AF_INET6, "2001:2:0:8::", PEER6, "2001:2:0:2::fe");
 }
 
+/* A route through a nexthop object, as FRR installs them, on a kernel told
+ * not to expand it in replies (nexthop_compat_mode 0): the leg the plain
+ * lookup resolves to is prepared (the fib-match reply names only its id). */
+static void nexthop_object(int family, const char *net, const char *gw)
+{
+	struct xlb_addr backend = addr(family, net);
+	char line[LINE_MAX_LEN];
+	size_t n = 0;
+	int leg = 0;
+
+	make_pair(0);
+	sh("sysctl -q -w net.ipv4.nexthop_compat_mode=0");
+	sh("ip nexthop add id 1 via %s dev xa", gw);
+	sh("ip %s route add %s/%d nhid 1", family == XLB_AF_INET ? "-4" : "-6", net,
+	   family == XLB_AF_INET ? 24 : 64);
+	cr_assert_eq(rtnl__prepare_nexthops(family, &backend, &leg, 1, &n), 0);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(leg, ifindex("xa"));
+	neigh_show(gw, line, sizeof(line));
+	cr_assert(strstr(line, " managed"), "gateway not managed: '%s'", line);
+}
+
+Test(rtnl, prepare_nexthops_nexthop_object_v4)
+{
+	nexthop_object(XLB_AF_INET, "198.19.6.0", PEER4);
+}
+
+Test(rtnl, prepare_nexthops_nexthop_object_v6)
+{
+	nexthop_object(XLB_AF_INET6, "2001:2:0:6::", PEER6);
+}
+
 static const struct rtnl_link *find_link(const struct rtnl_link *l, size_t n, const char *name)
 {
 	size_t i;
