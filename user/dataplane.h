@@ -65,8 +65,8 @@ struct dataplane_nexthop_round {
 };
 
 /* The same for count backends of s from the round's cursor on, wrapping.
- * A round that ends without a failure drops the vlan_ifs entries of VLAN
- * devices no route met. */
+ * A round that ends without a failure, and with no backend added since it
+ * began, drops the vlan_ifs entries of VLAN devices no route met. */
 int dataplane__ensure_nexthops_some(const struct xlb_maps *m, const struct xlb_state *s,
 				    struct dataplane_nexthop_round *r, size_t count,
 				    unsigned int *failed);

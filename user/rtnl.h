@@ -20,7 +20,9 @@ struct rtnl_nexthop {
 };
 
 /* The next hops of the route toward dst as the FIB holds it: one, or every
- * live leg of a multipath route (up to max). family is enum xlb_family. */
+ * live leg of a multipath route (up to max); for a nexthop object the
+ * kernel does not expand (nexthop_compat_mode 0), the leg its lookup picks.
+ * family is enum xlb_family. */
 int rtnl__route_nexthops(int family, const struct xlb_addr *dst, struct rtnl_nexthop *hops,
 			 size_t max, size_t *n);
 /* The first of them: egress ifindex and gateway. */
@@ -55,7 +57,7 @@ int rtnl__links(struct rtnl_link *out, size_t max, size_t *n);
 int rtnl__link_by_name(const char *name, struct rtnl_link *out);
 int rtnl__link_by_index(int ifindex, struct rtnl_link *out);
 /* One RTM_NEWLINK message into *out, every attribute checked; -EINVAL when
- * malformed. What the two calls above use, exposed for tests (the test
+ * malformed. What the three calls above use, exposed for tests (the test
  * kernel has no VLAN devices to dump). */
 struct nlmsghdr;
 int rtnl__link_parse(const struct nlmsghdr *nlh, struct rtnl_link *out);

@@ -202,17 +202,18 @@ enum xlb_stat {
 	XLB_STAT_PASS_NOT_IP = 0, /* not IPv4/IPv6 */
 	XLB_STAT_PASS_NOT_VIP,	  /* IP, destination is no VIP address */
 	XLB_STAT_PASS_MALFORMED,  /* malformed, not for a VIP address */
-	XLB_STAT_PASS_ND,	  /* IPv6 neighbour discovery to a VIP address: the host's */
+	XLB_STAT_PASS_ND,	  /* IPv6 ND from the link (hop limit 255) to a VIP address */
 	XLB_STAT_DROP_MALFORMED,  /* malformed or truncated, for a VIP address */
 	XLB_STAT_DROP_NO_VIP,	  /* VIP address, no VIP on this port/protocol */
 	XLB_STAT_DROP_FRAG,	  /* fragment whose VIP is ambiguous */
-	XLB_STAT_DROP_ICMP,	/* ICMP to a VIP address that is neither echo nor a usable error */
-	XLB_STAT_TX_ECHO_REPLY, /* echo request to a VIP address, answered */
+	XLB_STAT_DROP_ICMP, /* ICMP to a VIP address: not echo, a usable error or ND from the link
+			     */
+	XLB_STAT_TX_ECHO_REPLY,	     /* echo request to a VIP address, answered */
 	XLB_STAT_DROP_NO_BACKEND,    /* empty ring or no usable backend */
 	XLB_STAT_DROP_FAMILY,	     /* backend family differs from the VIP's */
 	XLB_STAT_DROP_NO_SOURCE,     /* no outer source address configured */
 	XLB_STAT_TX_TOO_BIG,	     /* ICMP frag-needed / packet-too-big sent back */
-	XLB_STAT_DROP_TOO_BIG,	     /* too big once encapsulated, IPv4 without DF */
+	XLB_STAT_DROP_TOO_BIG,	     /* too big: IPv4 without DF, an ICMP error, IPv6 under 1320 */
 	XLB_STAT_DROP_TOO_BIG_LIMIT, /* too big, its ICMP error over XLB_ICMP_ERR_RATE */
 	XLB_STAT_DROP_NO_NEIGH,	     /* bpf_fib_lookup found no neighbour */
 	XLB_STAT_DROP_FIB,	  /* bpf_fib_lookup failed otherwise (no route, forwarding off) */
