@@ -366,6 +366,21 @@ Test(state, vip_readded_in_a_batch_gets_a_new_id)
 	state__fini(&s);
 }
 
+/* s through a state file of its own into r (initialised here). */
+static void file_round_trip(const struct xlb_state *s, struct xlb_state *r)
+{
+	char path[] = TMP_TEMPLATE;
+	int fd;
+
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(state_file__save(path, s), 0);
+	cr_assert_eq(state__init(r), 0);
+	cr_assert_eq(state_file__load(path, r), 0);
+	unlink(path);
+}
+
 Test(state, file_round_trip_keeps_ids_generations_and_order)
 {
 	struct xlb_vip_key k = vip4("198.18.1.10", VIP_PORT, IPPROTO_TCP);
@@ -374,12 +389,7 @@ Test(state, file_round_trip_keeps_ids_generations_and_order)
 	struct xlb_addr src = {};
 	struct state_backend *a, *b;
 	struct xlb_state s, r;
-	char path[] = TMP_TEMPLATE;
-	int fd;
 
-	fd = mkstemp(path);
-	cr_assert_geq(fd, 0);
-	close(fd);
 	cr_assert_eq(state__init(&s), 0);
 	cr_assert_eq(state__vip_add(&s, &k, XLB_MODE_IPIP, 0, NULL), 0);
 	add_be(&s, &k, BE_BASE "11", 100, 0);
@@ -405,10 +415,7 @@ Test(state, file_round_trip_keeps_ids_generations_and_order)
 	src.a[0] = htonl(0xc6120000); /* 198.18.0.0/24 */
 	cr_assert_eq(state__set_source(&s, XLB_AF_INET, &src, 24, NULL), 0);
 
-	cr_assert_eq(state_file__save(path, &s), 0);
-	cr_assert_eq(state__init(&r), 0);
-	cr_assert_eq(state_file__load(path, &r), 0);
-	unlink(path);
+	file_round_trip(&s, &r);
 
 	cr_assert_eq(r.nr_vips, 2);
 	cr_assert_eq(r.mtu, 1600);
@@ -767,13 +774,8 @@ Test(state, file_keeps_checks_and_fail_open)
 	struct state_backend *b;
 	struct xlb_state s, r;
 	struct xlb_errmsg e = {};
-	char path[] = TMP_TEMPLATE;
 	char *argv[] = {"script", "/usr/bin/my check", "arg", "", "arg", "a \"b\" c", NULL};
-	int fd;
 
-	fd = mkstemp(path);
-	cr_assert_geq(fd, 0);
-	close(fd);
 	strcpy(http.body, "all good");
 	cr_assert_eq(xlb_check_spec__parse(&script, 6, argv, NULL, &e), 0, "%s", e.text);
 	cr_assert_eq(state__init(&s), 0);
@@ -787,10 +789,7 @@ Test(state, file_keeps_checks_and_fail_open)
 	cr_assert_eq(state__set_health(&s, b->id, XLB_HEALTH_DOWN), 1);
 	cr_assert_eq(state__set_health(&s, find(&s, &k, BE_BASE "11")->id, XLB_HEALTH_UP), 1);
 
-	cr_assert_eq(state_file__save(path, &s), 0);
-	cr_assert_eq(state__init(&r), 0);
-	cr_assert_eq(state_file__load(path, &r), 0);
-	unlink(path);
+	file_round_trip(&s, &r);
 	cr_assert(state__vip_find(&r, &k)->fail_open);
 	cr_assert_eq(memcmp(&state__vip_find(&r, &k)->check->spec, &http, sizeof(http)), 0);
 	b = find(&r, &k, BE_BASE "12");
@@ -840,10 +839,8 @@ Test(state, announce_off_saved_reloaded_and_ready)
 	struct xlb_vip_key k = vip4("198.18.1.10", VIP_PORT, IPPROTO_TCP),
 			   k2 = vip4("198.18.1.11", VIP_PORT, IPPROTO_TCP),
 			   unknown = vip4("198.18.1.12", VIP_PORT, IPPROTO_TCP);
-	char path[] = TMP_TEMPLATE;
 	struct xlb_errmsg e = {};
 	struct xlb_state s, r, want;
-	int fd;
 
 	cr_assert_eq(state__init(&s), 0);
 	cr_assert_eq(state__vip_add(&s, &k, XLB_MODE_IPIP, 0, NULL), 0);
@@ -859,13 +856,7 @@ Test(state, announce_off_saved_reloaded_and_ready)
 	cr_assert_eq(state__vip_set_announce(&s, &unknown, false, &e), -ENOENT);
 	cr_assert_not_null(strstr(e.text, "198.18.1.12"), "%s", e.text);
 
-	fd = mkstemp(path);
-	cr_assert_geq(fd, 0);
-	close(fd);
-	cr_assert_eq(state_file__save(path, &s), 0);
-	cr_assert_eq(state__init(&r), 0);
-	cr_assert_eq(state_file__load(path, &r), 0);
-	unlink(path);
+	file_round_trip(&s, &r);
 	cr_assert(state__vip_find(&r, &k)->announce_off);
 	cr_assert_not(state__vip_find(&r, &k2)->announce_off);
 
@@ -990,19 +981,11 @@ Test(state, file_from_before_the_mtu_rule_loads)
 		"config set mtu 1300",
 		"vip add 2001:2::10 port 80 proto tcp mode l2dsr",
 	};
-	char path[] = TMP_TEMPLATE;
 	struct xlb_state s, r;
-	int fd;
 
-	fd = mkstemp(path);
-	cr_assert_geq(fd, 0);
-	close(fd);
 	lines(&s, l2dsr, sizeof(l2dsr) / sizeof(l2dsr[0]));
 	s.vips[0].mode = XLB_MODE_IPIP; /* what an older xlbd allowed */
-	cr_assert_eq(state_file__save(path, &s), 0);
-	cr_assert_eq(state__init(&r), 0);
-	cr_assert_eq(state_file__load(path, &r), 0);
-	unlink(path);
+	file_round_trip(&s, &r);
 	cr_assert_eq(r.mtu, 1300);
 	cr_assert_eq(r.nr_vips, 1);
 	cr_assert_eq(r.vips[0].mode, XLB_MODE_IPIP);
