@@ -231,15 +231,16 @@ static void housekeeping(struct xlbd *d, enum xlbd_nexthops nh)
 	err = rates__sample(d->rates, &d->maps, &d->state);
 	if (err)
 		pr_debug("rates: %s\n", strerror(-err));
-	for (i = 0; i < d->state.nr_vips; i++)
-		total += d->state.vips[i].nr_be;
-	if (nh == XLBD_NEXTHOPS_ALL)
+	if (nh == XLBD_NEXTHOPS_ALL) {
 		err = dataplane__ensure_nexthops(&d->maps, NULL, &d->state, &failed);
-	else if (nh == XLBD_NEXTHOPS_SHARE)
+	} else if (nh == XLBD_NEXTHOPS_SHARE) {
 		/* every backend once in XLBD_NEXTHOP_TICKS ticks */
+		for (i = 0; i < d->state.nr_vips; i++)
+			total += d->state.vips[i].nr_be;
 		err = dataplane__ensure_nexthops_some(
 			&d->maps, &d->state, &d->nexthop_round,
 			(total + XLBD_NEXTHOP_TICKS - 1) / XLBD_NEXTHOP_TICKS, &failed);
+	}
 	if (err || failed)
 		pr_debug("next hops: %u failed\n", failed);
 }

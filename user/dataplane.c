@@ -484,6 +484,13 @@ int dataplane__ensure_nexthops(const struct xlb_maps *m, const struct xlb_state 
 	return 0;
 }
 
+static void nexthop_round_reset(struct dataplane_nexthop_round *r)
+{
+	r->nports = 0;
+	r->failed = 0;
+	r->changed = false;
+}
+
 /* A round ends: vlan_ifs entries of devices no route met are dropped, only
  * after a round that met every backend's (no failure, no backend added). */
 static void nexthop_round_end(const struct xlb_maps *m, struct dataplane_nexthop_round *r)
@@ -498,9 +505,7 @@ static void nexthop_round_end(const struct xlb_maps *m, struct dataplane_nexthop
 		else if (removed)
 			pr_info("vlan_ifs: %zu VLAN devices no route uses any more\n", removed);
 	}
-	r->nports = 0;
-	r->failed = 0;
-	r->changed = false;
+	nexthop_round_reset(r);
 }
 
 int dataplane__ensure_nexthops_some(const struct xlb_maps *m, const struct xlb_state *s,
@@ -514,9 +519,7 @@ int dataplane__ensure_nexthops_some(const struct xlb_maps *m, const struct xlb_s
 		total += s->vips[i].nr_be;
 	if (r->cursor >= total) { /* backends went since the last call */
 		r->cursor = 0;
-		r->nports = 0;
-		r->failed = 0;
-		r->changed = false;
+		nexthop_round_reset(r);
 	}
 	if (!total)
 		return 0;
